@@ -1,0 +1,66 @@
+"""The numbers the course teaches, each named after its row in shared/kinesis-facts.md.
+
+Why a module of constants: every lesson, simulation and check reads limits from here, so a
+number changes in one place and a reader can trace it (``F1`` → the fact sheet row F1).
+Sizes are in bytes unless the name says otherwise.
+"""
+
+KIB = 1024
+MIB = 1024 * KIB
+
+# F1 — per-shard write: 1 MiB/s or 1,000 records/s.
+SHARD_WRITE_BYTES_PER_SEC = 1 * MIB  # F1
+SHARD_WRITE_RECORDS_PER_SEC = 1_000  # F1
+
+# F2, F3 — per-shard reads shared by standard consumers; GetRecords limits.
+SHARD_READ_BYTES_PER_SEC = 2 * MIB  # F2
+GET_RECORDS_CALLS_PER_SEC = 5  # F3
+GET_RECORDS_MAX_RECORDS = 10_000  # F3
+GET_RECORDS_MAX_BYTES = 10 * MIB  # F3
+
+# F4, F5 — record and request sizes.
+MAX_RECORD_SIZE_DEFAULT = 1 * MIB  # F4
+MAX_RECORD_SIZE_KIB_MIN = 1_024  # F4 (UpdateMaxRecordSize lower bound, KiB)
+MAX_RECORD_SIZE_KIB_MAX = 10_240  # F4 (UpdateMaxRecordSize upper bound, KiB)
+PUT_RECORDS_MAX_RECORDS = 500  # F5
+PUT_RECORDS_MAX_REQUEST_BYTES = 10 * MIB  # F5 (was 5 MiB before 2025: a trap)
+
+# F6 — partition keys and the hash key space.
+PARTITION_KEY_MAX_CHARS = 256  # F6
+HASH_KEY_SPACE = 2**128  # F6: MD5 gives a 128-bit integer
+MAX_HASH_KEY = HASH_KEY_SPACE - 1
+
+# F8 — retention.
+RETENTION_HOURS_DEFAULT = 24  # F8
+RETENTION_HOURS_MIN = 24  # F8
+RETENTION_HOURS_MAX = 8_760  # F8 (365 days; "7 days max" is a trap)
+
+# F9, F10 — iterators.
+SHARD_ITERATOR_TTL_SECONDS = 5 * 60  # F9 (15 min is DynamoDB Streams: a trap)
+ITERATOR_TYPES = (  # F10
+    "AT_SEQUENCE_NUMBER",
+    "AFTER_SEQUENCE_NUMBER",
+    "AT_TIMESTAMP",
+    "TRIM_HORIZON",
+    "LATEST",
+)
+
+# F11, F13, F14 — capacity modes and account quotas.
+ON_DEMAND_DEFAULT_WRITE_BYTES_PER_SEC = 4 * MIB  # F11 (4 MB/s)
+ON_DEMAND_DEFAULT_WRITE_RECORDS_PER_SEC = 4_000  # F11
+ON_DEMAND_DEFAULT_READ_BYTES_PER_SEC = 8 * MIB  # F11
+ON_DEMAND_STREAMS_PER_ACCOUNT = 50  # F13
+SHARDS_PER_STREAM_UPDATE_SHARD_COUNT_MAX = 10_000  # F14, F21
+
+# F15 — capacity mode switches.
+MODE_SWITCHES_PER_24H = 2  # F15
+
+# F17, F18 — enhanced fan-out.
+EFO_BYTES_PER_SEC_PER_SHARD = 2 * MIB  # F17
+EFO_CONSUMERS_PER_STREAM = 20  # F18 (50 with On-demand Advantage)
+EFO_CONSUMERS_PER_STREAM_ADVANTAGE = 50  # F18
+
+# F21 — UpdateShardCount.
+UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H = 10  # F21
+UPDATE_SHARD_COUNT_MAX_FACTOR_UP = 2  # F21: at most double
+UPDATE_SHARD_COUNT_MIN_FACTOR_DOWN = 0.5  # F21: at least half

@@ -1,0 +1,104 @@
+"""The local AWS endpoint for AWS CLI labs: a moto server with the course's fixes.
+
+Why: some exam skills are CLI skills. ``make endpoint`` serves the same fixed mock the
+notebooks use, on 127.0.0.1 only, so ``aws --endpoint-url …`` works offline and behaves like
+the lessons. It refuses any non-loopback address: the endpoint is for this machine alone.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+import threading
+from dataclasses import dataclass
+
+from . import fidelity, netguard
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5000
+DEFAULT_REGION = "us-east-1"
+
+
+class EndpointError(RuntimeError):
+    """The endpoint cannot start, with the reason and what to do."""
+
+
+@dataclass
+class RunningEndpoint:
+    server: object
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early with a clear message (moto's server would hang on a busy port)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise EndpointError(
+                    f"Port {port} on {host} is already in use (another endpoint?). "
+                    f"Stop it, or pick another port: make endpoint PORT={port + 1}"
+                ) from None
+            raise
+
+
+def start_endpoint(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, fidelity_fixes: bool = True
+) -> RunningEndpoint:
+    """Start the fixed moto server in a background thread; port 0 picks a free port."""
+    if not netguard.is_loopback_host(host):
+        raise EndpointError(
+            f"The lab endpoint only listens on this machine (127.0.0.1), not {host!r}."
+        )
+    if port:
+        check_port_free(host, port)
+    if fidelity_fixes:
+        fidelity.install()
+    netguard.activate(reason="the local endpoint serves this machine only")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    return RunningEndpoint(server, bound_host, bound_port)
+
+
+def usage_lines(url: str, region: str = DEFAULT_REGION) -> list[str]:
+    """What a learner types to use the endpoint from a shell or a notebook."""
+    return [
+        f"Local AWS endpoint (moto with the course's fidelity fixes) at {url}",
+        "Offline: fake credentials, nothing leaves this machine. Ctrl-C stops it.",
+        "",
+        "In a shell (AWS CLI):",
+        "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+        f"AWS_DEFAULT_REGION={region}",
+        f"  aws --endpoint-url {url} kinesis list-streams",
+        "",
+        "In a notebook:",
+        f'  lab = start_lab(target="local", endpoint_url="{url}")',
+    ]
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Run the endpoint in the foreground until Ctrl-C or SIGTERM."""
+    endpoint = start_endpoint(host, port)
+    print("\n".join(usage_lines(endpoint.url)), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.stop()
+        print("Endpoint stopped.", flush=True)

@@ -1,0 +1,108 @@
+"""`make endpoint`: the fixed mock over HTTP on 127.0.0.1, used by an opted-in lab."""
+
+import subprocess
+import sys
+
+import pytest
+
+from kinesis_lab import start_lab
+from kinesis_lab.endpoint import EndpointError, start_endpoint, usage_lines
+from kinesis_lab.readers import read_shard
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def local_lab(endpoint):
+    session = start_lab(target="local", endpoint_url=endpoint["url"], quiet=True)
+    session.reset()
+    yield session
+    session.stop()
+
+
+def test_opt_in_lab_works_against_the_local_endpoint(local_lab, endpoint):
+    assert local_lab.kinesis.meta.endpoint_url == endpoint["url"]
+    local_lab.create_stream("cli-lab", shard_count=2)
+    response = local_lab.kinesis.put_record(StreamName="cli-lab", Data=b"hi", PartitionKey="a")
+    records = read_shard(local_lab.kinesis, "cli-lab", response["ShardId"])
+    assert [r["Data"] for r in records] == [b"hi"]
+
+
+def test_endpoint_serves_the_fixed_mock(local_lab):
+    """After a split, writes go to the open children (F22) — over HTTP too."""
+    k = local_lab.kinesis
+    local_lab.create_stream("split-me", shard_count=1)
+    parent = k.list_shards(StreamName="split-me")["Shards"][0]
+    k.split_shard(
+        StreamName="split-me", ShardToSplit=parent["ShardId"], NewStartingHashKey=str(2**127)
+    )
+    shard_ids = {
+        k.put_record(StreamName="split-me", Data=b"x", PartitionKey=str(i))["ShardId"]
+        for i in range(50)
+    }
+    assert parent["ShardId"] not in shard_ids
+    assert len(shard_ids) == 2
+
+
+def test_reset_wipes_the_endpoint(local_lab):
+    local_lab.create_stream("temp", shard_count=1)
+    local_lab.reset()
+    assert local_lab.kinesis.list_streams()["StreamNames"] == []
+
+
+def test_guard_still_blocks_real_hosts_with_a_local_target(local_lab):
+    import boto3
+    from botocore.exceptions import HTTPClientError
+
+    with pytest.raises(HTTPClientError, match="Blocked a network connection"):
+        boto3.client("kinesis", endpoint_url="https://192.0.2.7").list_streams()
+
+
+def test_usage_prints_the_exact_cli_line(endpoint):
+    lines = usage_lines(endpoint["url"])
+    assert f"  aws --endpoint-url {endpoint['url']} kinesis list-streams" in lines
+
+
+def test_busy_port_gives_a_clear_message(endpoint):
+    result = subprocess.run(
+        [sys.executable, "-m", "kinesis_lab", "endpoint", "--port", str(endpoint["port"])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"Port {endpoint['port']} on 127.0.0.1 is already in use" in result.stderr
+    assert f"make endpoint PORT={endpoint['port'] + 1}" in result.stderr
+
+
+def test_endpoint_refuses_to_listen_beyond_this_machine():
+    with pytest.raises(EndpointError, match="only listens on this machine"):
+        start_endpoint(host="0.0.0.0", port=0)
+
+
+def test_cli_cleanup_lists_then_deletes_only_lab_resources(endpoint, local_lab):
+    from kinesis_lab.labresources import mark_lab_resources
+
+    mark_lab_resources(local_lab.clients)
+    local_lab.kinesis.create_stream(StreamName="tagged", ShardCount=1)
+    local_lab.stop()
+    start_lab(target="local", endpoint_url=endpoint["url"], quiet=True).kinesis.create_stream(
+        StreamName="learners-own", ShardCount=1
+    )
+    base = [
+        sys.executable,
+        "-m",
+        "kinesis_lab",
+        "cleanup",
+        "--target",
+        "local",
+        "--endpoint-url",
+        endpoint["url"],
+    ]
+    listed = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    assert "kinesis: kinesis-lab-tagged" in listed.stdout
+    assert "Dry run: nothing deleted" in listed.stdout
+    deleted = subprocess.run([*base, "--yes"], capture_output=True, text=True, timeout=60)
+    assert "Deleted 1 resource(s)." in deleted.stdout
+    remaining = start_lab(target="local", endpoint_url=endpoint["url"], quiet=True)
+    assert remaining.kinesis.list_streams()["StreamNames"] == ["learners-own"]

@@ -1,0 +1,63 @@
+"""The lab session: ready clients, harmless re-runs, a reset that wipes state."""
+
+import os
+
+from kinesis_lab import current_lab, start_lab
+from kinesis_lab.session import SERVICES
+
+
+def test_start_lab_gives_clients_for_every_lab_service(lab):
+    for service in SERVICES:
+        assert getattr(lab, service).meta.service_model.service_name == service
+    assert lab.region == "us-east-1"
+    assert lab.account_id == "123456789012"
+    assert lab.offline
+
+
+def test_rerunning_the_setup_cell_returns_the_same_session_and_keeps_state(lab):
+    lab.create_stream("keep-me", shard_count=1)
+    again = start_lab(quiet=True)
+    assert again is lab
+    assert again.kinesis.list_streams()["StreamNames"] == ["keep-me"]
+
+
+def test_reset_wipes_every_service(lab):
+    lab.create_stream("gone", shard_count=1)
+    lab.s3.create_bucket(Bucket="gone-bucket")
+    lab.reset()
+    assert lab.kinesis.list_streams()["StreamNames"] == []
+    assert lab.s3.list_buckets()["Buckets"] == []
+
+
+def test_create_stream_recreates_an_existing_stream_empty(lab):
+    lab.create_stream("s", shard_count=2)
+    lab.kinesis.put_record(StreamName="s", Data=b"old", PartitionKey="k")
+    lab.create_stream("s", shard_count=3)
+    shards = lab.kinesis.list_shards(StreamName="s")["Shards"]
+    assert len(shards) == 3
+    it = lab.kinesis.get_shard_iterator(
+        StreamName="s", ShardId=shards[0]["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    assert lab.kinesis.get_records(ShardIterator=it)["Records"] == []
+
+
+def test_on_demand_stream(lab):
+    lab.create_stream("od", on_demand=True)
+    summary = lab.kinesis.describe_stream_summary(StreamName="od")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+
+
+def test_banner_says_offline(lab, capsys):
+    start_lab()
+    out = capsys.readouterr().out
+    assert "offline: nothing leaves this machine" in out
+    assert "fidelity fixes on" in out
+
+
+def test_stop_restores_the_learners_environment(monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "learner-profile")
+    session = start_lab(quiet=True)
+    assert "AWS_PROFILE" not in os.environ
+    session.stop()
+    assert os.environ["AWS_PROFILE"] == "learner-profile"
+    assert current_lab() is None

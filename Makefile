@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 5000
 LAB_PORT ?= 8888
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, CI) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EXCHANGE := .exchange
@@ -34,7 +37,7 @@ $(EXCHANGE):
 	@mkdir -p $(EXCHANGE) && chmod 777 $(EXCHANGE)
 
 lab: install $(EXCHANGE)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) \
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS) \
 		notebooks/00_orientation.ipynb
 
 lint: install

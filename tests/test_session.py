@@ -61,3 +61,9 @@ def test_stop_restores_the_learners_environment(monkeypatch):
     session.stop()
     assert os.environ["AWS_PROFILE"] == "learner-profile"
     assert current_lab() is None
+
+
+def test_environment_inside_the_lab_holds_only_fake_credentials(lab):
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+    assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert repr(lab) == "<Lab target='mock' region='us-east-1' offline=True>"

@@ -179,7 +179,7 @@ class Lab:
         return f"Lab ready — {where}; {safety}; {fixes}."
 
     def __repr__(self) -> str:
-        return f"<Lab {self.describe()}>"
+        return f"<Lab target={self.target!r} region={self.region!r} offline={self.offline}>"
 
 
 _current: Lab | None = None
@@ -279,7 +279,8 @@ def _open(settings: LabSettings) -> Lab:
                 fidelity.install()
             from moto import mock_aws
 
-            lab._mock = mock_aws()
+            # moto would put its own fake keys in os.environ; the scrubbed ones are enough.
+            lab._mock = mock_aws(config={"core": {"mock_credentials": False}})
             lab._mock.start()
         lab._boto_session = boto3.session.Session(
             aws_access_key_id=FAKE_ACCESS_KEY_ID,

@@ -67,3 +67,14 @@ def test_environment_inside_the_lab_holds_only_fake_credentials(lab):
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
     assert os.environ["AWS_EC2_METADATA_DISABLED"] == "true"
     assert repr(lab) == "<Lab target='mock' region='us-east-1' offline=True>"
+
+
+def test_fidelity_fixes_can_be_switched_off_and_on_again():
+    from kinesis_lab import fidelity
+
+    stock = start_lab(fidelity_fixes=False, quiet=True)
+    assert not fidelity.is_installed() and "stock moto" in stock.describe()
+    stock.stop()
+    fixed = start_lab(quiet=True)
+    assert fidelity.is_installed()
+    fixed.stop()

@@ -277,6 +277,8 @@ def _open(settings: LabSettings) -> Lab:
         if settings.target == "mock":
             if settings.fidelity_fixes:
                 fidelity.install()
+            else:
+                fidelity.uninstall()  # stock moto, e.g. to show a learner what it gets wrong
             from moto import mock_aws
 
             # moto would put its own fake keys in os.environ; the scrubbed ones are enough.

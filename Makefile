@@ -36,9 +36,12 @@ install: $(STAMP)
 $(EXCHANGE):
 	@mkdir -p $(EXCHANGE) && chmod 777 $(EXCHANGE)
 
+# Offline by default: no news feed and no update check (JupyterLab fetches both otherwise).
+LAB_OFFLINE := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+
 lab: install $(EXCHANGE)
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) $(ROOT_FLAG) $(LAB_ARGS) \
-		notebooks/00_orientation.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) $(LAB_OFFLINE) \
+		$(ROOT_FLAG) $(LAB_ARGS) notebooks/00_orientation.ipynb
 
 lint: install
 	$(BIN)/ruff check .

@@ -75,3 +75,19 @@ def test_formgrader_runs_on_the_course_in_quizzes(jupyter):
     assert status == 200 and "nbgrader" in body.lower()
     _, assignments = get(f"{jupyter}/formgrader/api/assignments")
     assert isinstance(json.loads(assignments), list)
+
+
+def test_lab_fetches_no_news_and_checks_no_updates(jupyter):
+    """Nothing leaves the machine: JupyterLab's news feed and update check are off."""
+    _, news = get(f"{jupyter}/lab/api/news")
+    assert json.loads(news)["news"] == []
+    _, update = get(f"{jupyter}/lab/api/update")
+    assert json.loads(update)["notification"] is None
+
+
+def test_make_lab_command_turns_off_news_and_update_checks():
+    dry_run = subprocess.run(
+        ["make", "-n", "--no-print-directory", "lab"], cwd=REPO, capture_output=True, text=True
+    )
+    assert "--LabApp.news_url=None" in dry_run.stdout
+    assert "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate" in dry_run.stdout

@@ -49,6 +49,8 @@ ITERATOR_TYPES = (  # F10
 ON_DEMAND_DEFAULT_WRITE_BYTES_PER_SEC = 4 * MIB  # F11 (4 MB/s)
 ON_DEMAND_DEFAULT_WRITE_RECORDS_PER_SEC = 4_000  # F11
 ON_DEMAND_DEFAULT_READ_BYTES_PER_SEC = 8 * MIB  # F11
+PARTITION_KEY_WRITE_BYTES_PER_SEC = 1 * MIB  # F63: one partition key, even on-demand
+PARTITION_KEY_WRITE_RECORDS_PER_SEC = 1_000  # F63
 ON_DEMAND_STREAMS_PER_ACCOUNT = 50  # F13
 SHARDS_PER_STREAM_UPDATE_SHARD_COUNT_MAX = 10_000  # F14, F21
 
@@ -64,3 +66,57 @@ EFO_CONSUMERS_PER_STREAM_ADVANTAGE = 50  # F18
 UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H = 10  # F21
 UPDATE_SHARD_COUNT_MAX_FACTOR_UP = 2  # F21: at most double
 UPDATE_SHARD_COUNT_MIN_FACTOR_DOWN = 0.5  # F21: at least half
+
+# F34-F40 — the Lambda event source mapping for Kinesis (CreateEventSourceMapping names).
+ESM_BATCH_SIZE_DEFAULT = 100  # F34
+ESM_BATCH_SIZE_MIN = 1  # F34 (API model: minimum 1)
+ESM_BATCH_SIZE_MAX = 10_000  # F34
+ESM_PARALLELIZATION_FACTOR_DEFAULT = 1  # F35
+ESM_PARALLELIZATION_FACTOR_MAX = 10  # F35
+ESM_BATCHING_WINDOW_DEFAULT_SECONDS = 0  # F36
+ESM_BATCHING_WINDOW_MAX_SECONDS = 300  # F36 (5 minutes)
+ESM_INFINITE = -1  # F37: -1 means "no limit" for retries and record age
+ESM_MAX_RETRY_ATTEMPTS_MAX = 10_000  # F37
+ESM_MAX_RECORD_AGE_MIN_SECONDS = 60  # F37 (API model: values 0-59 are refused)
+ESM_MAX_RECORD_AGE_MAX_SECONDS = 604_800  # F37 (7 days)
+ESM_TUMBLING_WINDOW_MAX_SECONDS = 900  # F38
+ESM_FUNCTION_RESPONSE_TYPES = ("ReportBatchItemFailures",)  # F39
+ESM_ON_FAILURE_DESTINATION_SERVICES = ("sqs", "sns", "s3")  # F40
+
+# F66 — after ProvisionedThroughputExceededException, wait about 1 s before the next GetRecords.
+GET_RECORDS_THROTTLE_BACKOFF_SECONDS = 1.0  # F66
+
+# Lambda numbers the ESM simulation needs that have no fact row yet (source: Lambda DG "Using
+# Lambda with Kinesis" and "Lambda quotas"); to be verified and given rows before a lesson
+# states them.
+ESM_POLL_INTERVAL_SECONDS = 1.0  # pending row: "polls each shard ... once per second"
+LAMBDA_SYNC_PAYLOAD_MAX_BYTES = 6 * MIB  # pending row: 6 MB synchronous invocation payload
+LAMBDA_TIMEOUT_DEFAULT_SECONDS = 3  # pending row: function timeout default
+LAMBDA_MEMORY_DEFAULT_MB = 128  # pending row: function memory default
+
+# F42, F43 — Firehose buffering hints for an S3 destination (BufferingHints).
+FIREHOSE_BUFFER_SIZE_MIB_MIN = 1  # F42
+FIREHOSE_BUFFER_SIZE_MIB_MAX = 128  # F42
+FIREHOSE_BUFFER_SIZE_MIB_DEFAULT = 5  # F42
+FIREHOSE_BUFFER_INTERVAL_SECONDS_MIN = 0  # F42, F43 (zero buffering; not with partitioning)
+FIREHOSE_BUFFER_INTERVAL_SECONDS_MAX = 900  # F42
+FIREHOSE_BUFFER_INTERVAL_SECONDS_DEFAULT = 300  # F42 ("minimum latency 60 s" is a trap)
+
+# F44 — Direct PUT record and PutRecordBatch limits.
+FIREHOSE_RECORD_MAX_BYTES = 1_000 * KIB  # F44: 1,000 KiB before base64 (API: 1,024,000)
+FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS = 500  # F44
+FIREHOSE_PUT_RECORD_BATCH_MAX_BYTES = 4 * MIB  # F44
+
+# F46 — Lambda transformation (processor parameters BufferSizeInMBs, BufferIntervalInSeconds,
+# NumberOfRetries).
+FIREHOSE_TRANSFORM_BUFFER_SIZE_MB_MIN = 0.2  # F46
+FIREHOSE_TRANSFORM_BUFFER_SIZE_MB_MAX = 3  # F46
+FIREHOSE_TRANSFORM_BUFFER_SIZE_MB_DEFAULT = 1  # F46 (256 KB for Splunk/Snowflake)
+FIREHOSE_TRANSFORM_INTERVAL_SECONDS_MIN = 0  # F46
+FIREHOSE_TRANSFORM_INTERVAL_SECONDS_MAX = 900  # F46
+FIREHOSE_TRANSFORM_INTERVAL_SECONDS_DEFAULT = 60  # F46 (30 s for Snowflake)
+FIREHOSE_TRANSFORM_RETRIES_DEFAULT = 3  # F46
+FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS = 5 * 60  # F46
+
+# F49 — dynamic partitioning.
+FIREHOSE_ACTIVE_PARTITIONS_DEFAULT = 500  # F49 (up to 5,000 by request)

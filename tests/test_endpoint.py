@@ -106,3 +106,17 @@ def test_cli_cleanup_lists_then_deletes_only_lab_resources(endpoint, local_lab):
     assert "Deleted 1 resource(s)." in deleted.stdout
     remaining = start_lab(target="local", endpoint_url=endpoint["url"], quiet=True)
     assert remaining.kinesis.list_streams()["StreamNames"] == ["learners-own"]
+
+
+def test_endpoint_simulates_write_throttling(local_lab):
+    """F1 over HTTP: 2,500 records in well under two seconds cannot all fit one shard."""
+    local_lab.create_stream("hot", shard_count=1)
+    failed = 0
+    for _ in range(5):
+        response = local_lab.kinesis.put_records(
+            StreamName="hot", Records=[{"Data": b"x", "PartitionKey": "k"}] * 500
+        )
+        failed += response["FailedRecordCount"]
+        codes = {r.get("ErrorCode") for r in response["Records"] if "ErrorCode" in r}
+        assert codes <= {"ProvisionedThroughputExceededException"}
+    assert failed >= 500

@@ -72,7 +72,7 @@ def test_environment_inside_the_lab_holds_only_fake_credentials(lab):
 def test_fidelity_fixes_can_be_switched_off_and_on_again():
     from kinesis_lab import fidelity
 
-    stock = start_lab(fidelity_fixes=False, quiet=True)
+    stock = start_lab(fidelity_fixes=False, limits=False, quiet=True)
     assert not fidelity.is_installed() and "stock moto" in stock.describe()
     stock.stop()
     fixed = start_lab(quiet=True)

@@ -14,7 +14,7 @@ from .endpoint import DEFAULT_HOST, DEFAULT_PORT, EndpointError, serve
 
 def _endpoint(args: argparse.Namespace) -> int:
     try:
-        serve(args.host, args.port)
+        serve(args.host, args.port, limits=not args.no_limits)
     except EndpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     endpoint = commands.add_parser("endpoint", help="serve the fixed mock on 127.0.0.1")
     endpoint.add_argument("--host", default=DEFAULT_HOST)
     endpoint.add_argument("--port", type=int, default=DEFAULT_PORT)
+    endpoint.add_argument(
+        "--no-limits", action="store_true", help="turn the simulated throughput limits off"
+    )
     endpoint.set_defaults(run=_endpoint)
 
     cleanup = commands.add_parser("cleanup", help="delete what the labs created")

@@ -13,7 +13,8 @@ import socket
 import threading
 from dataclasses import dataclass
 
-from . import fidelity, netguard
+from . import netguard
+from .behaviour import apply_mock_behaviour
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -53,7 +54,10 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def start_endpoint(
-    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, fidelity_fixes: bool = True
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    fidelity_fixes: bool = True,
+    limits: bool = True,
 ) -> RunningEndpoint:
     """Start the fixed moto server in a background thread; port 0 picks a free port."""
     if not netguard.is_loopback_host(host):
@@ -62,8 +66,7 @@ def start_endpoint(
         )
     if port:
         check_port_free(host, port)
-    if fidelity_fixes:
-        fidelity.install()
+    apply_mock_behaviour(fidelity_fixes, limits and fidelity_fixes)
     netguard.activate(reason="the local endpoint serves this machine only")
     from moto.server import ThreadedMotoServer
 
@@ -73,11 +76,17 @@ def start_endpoint(
     return RunningEndpoint(server, bound_host, bound_port)
 
 
-def usage_lines(url: str, region: str = DEFAULT_REGION) -> list[str]:
+def usage_lines(url: str, region: str = DEFAULT_REGION, limits: bool = True) -> list[str]:
     """What a learner types to use the endpoint from a shell or a notebook."""
+    simulated = (
+        "SIMULATED throughput limits, throttling and iterator expiry are on."
+        if limits
+        else "Throughput limits are OFF (AWS would throttle)."
+    )
     return [
         f"Local AWS endpoint (moto with the course's fidelity fixes) at {url}",
         "Offline: fake credentials, nothing leaves this machine. Ctrl-C stops it.",
+        simulated,
         "",
         "In a shell (AWS CLI):",
         "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
@@ -89,10 +98,10 @@ def usage_lines(url: str, region: str = DEFAULT_REGION) -> list[str]:
     ]
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, limits: bool = True) -> None:
     """Run the endpoint in the foreground until Ctrl-C or SIGTERM."""
-    endpoint = start_endpoint(host, port)
-    print("\n".join(usage_lines(endpoint.url)), flush=True)
+    endpoint = start_endpoint(host, port, limits=limits)
+    print("\n".join(usage_lines(endpoint.url, limits=limits)), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -10,8 +10,14 @@ Each fix is one small function below, named for what it does, whose docstring ci
 row (F-number, shared/kinesis-facts.md) or AWS API reference it follows and says what moto
 gets wrong. Error codes follow the error list of each operation's API reference.
 
+Iterators carry the lab-clock time they were issued, and records their arrival on the lab
+clock (:mod:`kinesis_lab.clock`), so that the SIMULATION layered on top
+(:mod:`kinesis_lab.simulation.limits`: throttling F1-F3, iterator expiry F9) can judge them;
+these fixes themselves never refuse an old iterator. Layers register with :func:`add_layer`
+and are removed first by :func:`uninstall`.
+
 Out of scope (left as moto has it): the UpdateShardCount limit of 10 scalings per rolling
-24 h (F21), throttling (F1-F3), iterator expiry after 5 minutes (F9), retention trimming (F8).
+24 h (F21), retention trimming (F8).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 import moto
@@ -32,6 +39,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.kinesis import models as kinesis_models
 from moto.kinesis import responses as kinesis_responses
 
+from . import clock
 from .facts import (
     GET_RECORDS_MAX_BYTES,
     GET_RECORDS_MAX_RECORDS,
@@ -177,10 +185,19 @@ def _put_record_constant_time(
         index = _index_of(self)
         sequence_number = _new_sequence_number(self)
         record = kinesis_models.Record(partition_key, data, sequence_number, explicit_hash_key)
+        _stamp_arrival(record)
         self.records[sequence_number] = record
         index.sequence_numbers.append(sequence_number)
         index.arrival_times.append(record.created_at)
     return str(sequence_number)
+
+
+def _stamp_arrival(record: Any) -> None:
+    """ApproximateArrivalTimestamp on the lab clock, so that AT_TIMESTAMP, MillisBehindLatest
+    and IteratorAgeMilliseconds agree with a simulated clock (moto stamps the wall clock)."""
+    arrival = clock.now()
+    record.created_at = arrival
+    record.created_at_datetime = datetime.fromtimestamp(arrival, timezone.utc).replace(tzinfo=None)
 
 
 def _min_sequence_number(self: Any) -> int:
@@ -216,6 +233,7 @@ class _Batch(NamedTuple):
     last_sequence_number: int
     millis_behind_latest: int
     reached_end: bool
+    data_bytes: int
 
 
 def _records_after(shard: Any, last_sequence_number: int, limit: int) -> _Batch:
@@ -228,15 +246,16 @@ def _records_after(shard: Any, last_sequence_number: int, limit: int) -> _Batch:
     size = 0
     for number in numbers[start : start + limit]:
         record = shard.records[number]
-        size += _record_bytes(record)
-        if records and size > GET_RECORDS_MAX_BYTES:
+        record_size = _record_bytes(record)
+        if records and size + record_size > GET_RECORDS_MAX_BYTES:
             break
         records.append(record)
+        size += record_size
     if not records:
-        return _Batch([], last_sequence_number, 0, start == len(numbers))
+        return _Batch([], last_sequence_number, 0, start == len(numbers), 0)
     last = start + len(records) - 1
     behind = index.arrival_times[-1] - index.arrival_times[last]
-    return _Batch(records, numbers[last], int(behind * 1000), last == len(numbers) - 1)
+    return _Batch(records, numbers[last], int(behind * 1000), last == len(numbers) - 1, size)
 
 
 def _shard_get_records_bisect(
@@ -583,18 +602,34 @@ def _update_shard_count_response(self: Any) -> ActionResult:
 # ---------------------------------------------------------------------------------------------
 
 _SEQUENCE_NUMBER_TEXT = re.compile(r"0|[1-9]\d{0,128}")  # API_GetShardIterator pattern
-_ITERATOR_TEXT = re.compile(r"([a-zA-Z0-9_.-]{1,128}):(shardId-\d{12}):(-?\d{1,130})")
+# "stream:shard:position:issued", the issue time in lab-clock milliseconds being optional so
+# that an iterator moto composed before install() still reads.
+_ITERATOR_TEXT = re.compile(
+    r"([a-zA-Z0-9_.-]{1,128}):(shardId-\d{12}):(-?\d{1,130})(?::(\d{1,16}))?"
+)
+
+
+class ShardIterator(NamedTuple):
+    """What an iterator of ours carries; ``issued_at`` is lab-clock seconds (None: unknown)."""
+
+    stream_name: str
+    shard_id: str
+    position: int
+    issued_at: float | None
 
 
 def _compose_iterator(stream_name: str, shard_id: str, last_sequence_number: int) -> str:
-    """moto's iterator content ("stream:shard:position"), base64 without line breaks."""
-    text = f"{stream_name}:{shard_id}:{last_sequence_number}"
+    """moto's iterator content plus the lab-clock millisecond it was issued
+    ("stream:shard:position:issued"), base64 without line breaks. The issue time is what lets
+    the limits SIMULATION expire an iterator 5 minutes after it was returned (F9)."""
+    issued = int(clock.now() * 1000)
+    text = f"{stream_name}:{shard_id}:{last_sequence_number}:{issued}"
     return base64.b64encode(text.encode()).decode()
 
 
-def _parse_iterator(shard_iterator: Any) -> tuple[str, str, int]:
-    """(stream name, shard id, position) of an iterator, or InvalidArgumentException
-    "Invalid ShardIterator." (API_GetRecords). moto crashes on anything it cannot split."""
+def _parse_iterator(shard_iterator: Any) -> ShardIterator:
+    """The parts of an iterator, or InvalidArgumentException "Invalid ShardIterator."
+    (API_GetRecords). moto crashes on anything it cannot split."""
     if not isinstance(shard_iterator, str):
         raise _invalid_shard_iterator()
     try:
@@ -604,7 +639,13 @@ def _parse_iterator(shard_iterator: Any) -> tuple[str, str, int]:
     match = _ITERATOR_TEXT.fullmatch(text)
     if match is None:
         raise _invalid_shard_iterator()
-    return match.group(1), match.group(2), int(match.group(3))
+    issued = match.group(4)
+    return ShardIterator(
+        match.group(1),
+        match.group(2),
+        int(match.group(3)),
+        int(issued) / 1000 if issued is not None else None,
+    )
 
 
 def _require_known_iterator_type(iterator_type: Any) -> None:
@@ -736,6 +777,7 @@ class _Page(NamedTuple):
     next_shard_iterator: str | None
     millis_behind_latest: int
     child_shards: list[dict[str, Any]] | None
+    data_bytes: int
 
 
 def _read_page(backend: Any, stream_arn: Any, shard_iterator: Any, limit: Any) -> _Page:
@@ -745,14 +787,21 @@ def _read_page(backend: Any, stream_arn: Any, shard_iterator: Any, limit: Any) -
     moto: garbage iterators crash it, Limit is unchecked, and a closed shard hands out
     iterators forever without ChildShards, so a reader never learns to move to the children."""
     limit = _checked_limit(limit)
-    stream_name, shard_id, position = _parse_iterator(shard_iterator)
-    stream = backend.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
-    shard = stream.get_shard(shard_id)
+    iterator = _parse_iterator(shard_iterator)
+    stream = backend.describe_stream(stream_arn=stream_arn, stream_name=iterator.stream_name)
+    return _page_at(stream, stream.get_shard(iterator.shard_id), iterator.position, limit)
+
+
+def _page_at(stream: Any, shard: Any, position: int, limit: int) -> _Page:
+    """The GetRecords answer for a checked position and Limit (the layers reuse it)."""
     batch = _records_after(shard, position, limit)
     if batch.reached_end and not shard.is_open:
-        return _Page(batch.records, None, batch.millis_behind_latest, _child_shards(stream, shard))
-    next_iterator = _compose_iterator(stream.stream_name, shard_id, batch.last_sequence_number)
-    return _Page(batch.records, next_iterator, batch.millis_behind_latest, None)
+        children = _child_shards(stream, shard)
+        return _Page(batch.records, None, batch.millis_behind_latest, children, batch.data_bytes)
+    next_iterator = _compose_iterator(
+        stream.stream_name, shard.shard_id, batch.last_sequence_number
+    )
+    return _Page(batch.records, next_iterator, batch.millis_behind_latest, None, batch.data_bytes)
 
 
 def _get_records_checked(
@@ -772,6 +821,11 @@ def _get_records_response(self: Any) -> ActionResult:
         self._get_param("ShardIterator"),
         self._get_param("Limit"),
     )
+    return ActionResult(_page_body(page))
+
+
+def _page_body(page: _Page) -> dict[str, Any]:
+    """GetRecords' JSON body for a page."""
     body: dict[str, Any] = {
         "Records": [record.to_json() for record in page.records],
         "MillisBehindLatest": page.millis_behind_latest,
@@ -780,7 +834,7 @@ def _get_records_response(self: Any) -> ActionResult:
         body["NextShardIterator"] = page.next_shard_iterator
     if page.child_shards is not None:
         body["ChildShards"] = page.child_shards
-    return ActionResult(body)
+    return body
 
 
 # ---------------------------------------------------------------------------------------------
@@ -908,6 +962,22 @@ def _require_supported_moto() -> None:
         )
 
 
+_layers: list[Callable[[], None]] = []
+
+
+def add_layer(uninstall_layer: Callable[[], None]) -> None:
+    """Register the ``uninstall`` of a layer patched on top of these fixes (e.g.
+    :mod:`kinesis_lab.simulation.limits`): :func:`uninstall` calls it first, so no layer is
+    left calling fixes that are gone."""
+    if uninstall_layer not in _layers:
+        _layers.append(uninstall_layer)
+
+
+def remove_layer(uninstall_layer: Callable[[], None]) -> None:
+    if uninstall_layer in _layers:
+        _layers.remove(uninstall_layer)
+
+
 def install() -> None:
     """Apply every fix to moto's classes (idempotent). Applies under ``mock_aws()`` and to a
     ``ThreadedMotoServer`` started in this process."""
@@ -920,7 +990,10 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """Put moto's stock methods back exactly as they were (no-op when not installed)."""
+    """Put moto's stock methods back exactly as they were (no-op when not installed); any
+    layer on top (see :func:`add_layer`) is uninstalled first."""
+    for uninstall_layer in reversed(list(_layers)):
+        uninstall_layer()
     for (owner, name), original in _originals.items():
         if original is _MISSING:
             delattr(owner, name)

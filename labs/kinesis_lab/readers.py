@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .facts import GET_RECORDS_MAX_RECORDS, HASH_KEY_SPACE
+from . import clock
+from .facts import GET_RECORDS_MAX_RECORDS, GET_RECORDS_THROTTLE_BACKOFF_SECONDS, HASH_KEY_SPACE
 from .keys import hash_range, is_open
 
 MAX_EMPTY_POLLS = 3
@@ -44,6 +45,7 @@ def read_shard(
 
     Stops when the shard is closed and fully read (no NextShardIterator) or when an open
     shard has nothing more (an empty response while caught up: MillisBehindLatest == 0).
+    A throttled call is retried after waiting on the lab clock, as AWS advises (F66).
     """
     iterator = kinesis.get_shard_iterator(
         StreamName=stream_name, ShardId=shard_id, ShardIteratorType=iterator_type, **iterator_args
@@ -51,7 +53,7 @@ def read_shard(
     records: list[dict[str, Any]] = []
     empty_polls = 0
     while iterator:
-        response = kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        response = _get_records_patiently(kinesis, iterator, limit)
         batch = response.get("Records", [])
         records += batch
         iterator = response.get("NextShardIterator")
@@ -62,6 +64,14 @@ def read_shard(
         if response.get("MillisBehindLatest", 0) == 0 or empty_polls >= MAX_EMPTY_POLLS:
             break
     return records
+
+
+def _get_records_patiently(kinesis: Any, iterator: str, limit: int) -> dict[str, Any]:
+    while True:
+        try:
+            return kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        except kinesis.exceptions.ProvisionedThroughputExceededException:
+            clock.advance(GET_RECORDS_THROTTLE_BACKOFF_SECONDS)
 
 
 def parents_first(shards: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

@@ -9,6 +9,7 @@ second one (``i_accept_aws_costs=True``) because it costs money.
 
 from __future__ import annotations
 
+import math
 import os
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ from urllib.parse import urlparse
 import boto3
 from botocore.config import Config
 
-from . import fidelity, netguard
+from . import clock, netguard
 from .awsenv import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, ScrubbedEnvironment
+from .behaviour import apply_mock_behaviour, remove_simulations
 from .labresources import cleanup_lab_resources, mark_lab_resources
 
 DEFAULT_REGION = "us-east-1"
@@ -51,6 +53,7 @@ class LabSettings:
     region: str = DEFAULT_REGION
     endpoint_url: str | None = None
     fidelity_fixes: bool = True
+    limits: bool = True
 
 
 @dataclass
@@ -133,6 +136,40 @@ class Lab:
             "StreamName"
         ]
 
+    # -- time --------------------------------------------------------------------------
+    @property
+    def clock(self) -> Any:
+        """The lab clock every simulation reads (real unless a lab switched it)."""
+        return clock.get_clock()
+
+    def use_simulated_clock(self, start: float | None = None) -> Any:
+        """SIMULATION: freeze time; it moves only with ``lab.advance(seconds)``.
+
+        Makes "per second" limits and five-minute expiries instant and repeatable. It starts
+        at the current whole second (never before records already written), unless told.
+        """
+        if start is None:
+            start = float(math.ceil(max(clock.now(), clock.DEFAULT_SIMULATED_START)))
+        if self.target != "mock":
+            raise LabConfigurationError(
+                "Only the in-process mock can run on a simulated clock; "
+                f"{self.target!r} keeps real time."
+            )
+        return clock.use_simulated_clock(start)
+
+    def use_real_clock(self) -> Any:
+        return clock.use_real_clock()
+
+    def advance(self, seconds: float) -> float:
+        """Move the lab clock forward (on the real clock this sleeps) and let the
+        simulations catch up, as if the time had really passed."""
+        now = clock.advance(seconds)
+        if self.target == "mock":
+            from .simulation import hooks
+
+            hooks.run_callbacks("", "")
+        return now
+
     def reset(self) -> None:
         """Delete every resource in the lab account (mock and local endpoint only)."""
         if self.target == "mock":
@@ -156,9 +193,11 @@ class Lab:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+            remove_simulations()
         if self._environment is not None:
             self._environment.restore()
         netguard.deactivate()
+        clock.use_real_clock()
         boto3.DEFAULT_SESSION = None
         if _current is self:
             _current = None
@@ -175,8 +214,16 @@ class Lab:
             if self.offline
             else "ONLINE: requests go to AWS and cost money"
         )
-        fixes = "fidelity fixes on" if self.settings.fidelity_fixes else "stock moto"
-        return f"Lab ready — {where}; {safety}; {fixes}."
+        if self.target == "mock":
+            fixes = "fidelity fixes on" if self.settings.fidelity_fixes else "stock moto"
+            limits = (
+                "throughput limits SIMULATED"
+                if self.settings.limits
+                else "throughput limits OFF (AWS would throttle)"
+            )
+            timing = "simulated clock" if clock.get_clock().simulated else "real clock"
+            return f"Lab ready — {where}; {safety}; {fixes}; {limits}; {timing}."
+        return f"Lab ready — {where}; {safety}."
 
     def __repr__(self) -> str:
         return f"<Lab target={self.target!r} region={self.region!r} offline={self.offline}>"
@@ -192,6 +239,7 @@ def start_lab(
     endpoint_url: str | None = None,
     i_accept_aws_costs: bool = False,
     fidelity_fixes: bool = True,
+    limits: bool = True,
     quiet: bool = False,
 ) -> Lab:
     """Start (or return the running) lab session.
@@ -200,9 +248,14 @@ def start_lab(
     starts), "localstack", or "aws" (real AWS; needs ``i_accept_aws_costs=True``). The target
     may also come from the KINESIS_LAB_TARGET environment variable, real AWS then also
     needing KINESIS_LAB_I_ACCEPT_AWS_COSTS=yes.
+
+    limits: simulate Kinesis throughput limits, throttling and iterator expiry (on by
+    default; a lab that turns them off says so). They need the fidelity fixes.
     """
     global _current
-    settings = resolve_settings(target, region, endpoint_url, i_accept_aws_costs, fidelity_fixes)
+    settings = resolve_settings(
+        target, region, endpoint_url, i_accept_aws_costs, fidelity_fixes, limits
+    )
     if _current is not None and _current.settings == settings:
         if not quiet:
             print(_current.describe())
@@ -227,6 +280,7 @@ def resolve_settings(
     endpoint_url: str | None,
     i_accept_aws_costs: bool,
     fidelity_fixes: bool,
+    limits: bool = True,
 ) -> LabSettings:
     """Turn arguments and opt-in environment variables into settings, refusing unsafe ones."""
     target = (target or os.environ.get(ENV_TARGET) or "mock").strip().lower()
@@ -241,7 +295,12 @@ def resolve_settings(
                 "An endpoint URL was given but the target is 'mock' (in-process). "
                 'Use start_lab(target="local", endpoint_url=...) to use an endpoint.'
             )
-        return LabSettings("mock", region, None, fidelity_fixes)
+        if limits and not fidelity_fixes:
+            raise LabConfigurationError(
+                "The simulated limits build on the fidelity fixes: use "
+                "start_lab(fidelity_fixes=False, limits=False) to see stock moto."
+            )
+        return LabSettings("mock", region, None, fidelity_fixes, limits)
     if target == "aws":
         accepted = i_accept_aws_costs or os.environ.get(ENV_ACCEPT_COSTS, "").lower() in (
             "1",
@@ -253,7 +312,7 @@ def resolve_settings(
                 "Real AWS costs money, so it needs a second, explicit opt-in: "
                 'start_lab(target="aws", i_accept_aws_costs=True).'
             )
-        return LabSettings("aws", region, endpoint_url, fidelity_fixes=False)
+        return LabSettings("aws", region, endpoint_url, fidelity_fixes=False, limits=False)
     endpoint_url = (endpoint_url or DEFAULT_ENDPOINTS[target]).rstrip("/")
     host = urlparse(endpoint_url).hostname
     if not netguard.is_loopback_host(host):
@@ -261,7 +320,8 @@ def resolve_settings(
             f"The {target!r} target must be on this machine (localhost/127.0.0.1), "
             f"not {host!r}. Only target='aws' leaves the machine."
         )
-    return LabSettings(target, region, endpoint_url, fidelity_fixes)
+    # The endpoint process decides fixes and limits for "local"; LocalStack has its own.
+    return LabSettings(target, region, endpoint_url, fidelity_fixes, limits)
 
 
 def _open(settings: LabSettings) -> Lab:
@@ -275,10 +335,7 @@ def _open(settings: LabSettings) -> Lab:
         lab._environment.apply(settings.region)
         boto3.DEFAULT_SESSION = None  # forget credentials a previous session may have cached
         if settings.target == "mock":
-            if settings.fidelity_fixes:
-                fidelity.install()
-            else:
-                fidelity.uninstall()  # stock moto, e.g. to show a learner what it gets wrong
+            apply_mock_behaviour(settings.fidelity_fixes, settings.limits)
             from moto import mock_aws
 
             # moto would put its own fake keys in os.environ; the scrubbed ones are enough.

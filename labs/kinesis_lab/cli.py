@@ -14,7 +14,7 @@ from .endpoint import DEFAULT_HOST, DEFAULT_PORT, EndpointError, serve
 
 def _endpoint(args: argparse.Namespace) -> int:
     try:
-        serve(args.host, args.port, limits=not args.no_limits)
+        serve(args.host, args.port, limits=not args.no_limits, simulated_clock=args.simulated_clock)
     except EndpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     endpoint.add_argument("--port", type=int, default=DEFAULT_PORT)
     endpoint.add_argument(
         "--no-limits", action="store_true", help="turn the simulated throughput limits off"
+    )
+    endpoint.add_argument(
+        "--simulated-clock",
+        action="store_true",
+        help="start with lab time standing still (advance it through the clock control API)",
     )
     endpoint.set_defaults(run=_endpoint)
 

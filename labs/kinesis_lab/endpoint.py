@@ -8,12 +8,13 @@ the lessons. It refuses any non-loopback address: the endpoint is for this machi
 from __future__ import annotations
 
 import errno
+import math
 import signal
 import socket
 import threading
 from dataclasses import dataclass
 
-from . import netguard
+from . import clock, netguard
 from .behaviour import apply_mock_behaviour
 
 DEFAULT_HOST = "127.0.0.1"
@@ -58,8 +59,12 @@ def start_endpoint(
     port: int = DEFAULT_PORT,
     fidelity_fixes: bool = True,
     limits: bool = True,
+    simulated_clock: bool = False,
 ) -> RunningEndpoint:
-    """Start the fixed moto server in a background thread; port 0 picks a free port."""
+    """Start the fixed moto server in a background thread; port 0 picks a free port.
+
+    With ``simulated_clock`` lab time stands still until advanced through the clock control
+    API (:mod:`kinesis_lab.clockcontrol`)."""
     if not netguard.is_loopback_host(host):
         raise EndpointError(
             f"The lab endpoint only listens on this machine (127.0.0.1), not {host!r}."
@@ -68,12 +73,36 @@ def start_endpoint(
         check_port_free(host, port)
     apply_mock_behaviour(fidelity_fixes, limits and fidelity_fixes)
     netguard.activate(reason="the local endpoint serves this machine only")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    if simulated_clock:
+        clock.use_simulated_clock(float(math.ceil(clock.now())))
+    server = _lab_server_class()(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     return RunningEndpoint(server, bound_host, bound_port)
+
+
+def _lab_server_class() -> type:
+    """moto's threaded server with the clock control API in front of its WSGI app."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    from .clockcontrol import ClockControlMiddleware
+
+    class LabEndpointServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            app = ClockControlMiddleware(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return LabEndpointServer
 
 
 def usage_lines(url: str, region: str = DEFAULT_REGION, limits: bool = True) -> list[str]:
@@ -93,14 +122,23 @@ def usage_lines(url: str, region: str = DEFAULT_REGION, limits: bool = True) -> 
         f"AWS_DEFAULT_REGION={region}",
         f"  aws --endpoint-url {url} kinesis list-streams",
         "",
+        "Lab time (SIMULATION): "
+        f"curl -X POST {url}/_kinesis_lab/clock/simulate -d '{{}}', then "
+        f"curl -X POST {url}/_kinesis_lab/clock/advance -d '{{\"seconds\": 301}}'",
+        "",
         "In a notebook:",
         f'  lab = start_lab(target="local", endpoint_url="{url}")',
     ]
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, limits: bool = True) -> None:
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    limits: bool = True,
+    simulated_clock: bool = False,
+) -> None:
     """Run the endpoint in the foreground until Ctrl-C or SIGTERM."""
-    endpoint = start_endpoint(host, port, limits=limits)
+    endpoint = start_endpoint(host, port, limits=limits, simulated_clock=simulated_clock)
     print("\n".join(usage_lines(endpoint.url, limits=limits)), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -139,7 +139,11 @@ class Lab:
     # -- time --------------------------------------------------------------------------
     @property
     def clock(self) -> Any:
-        """The lab clock every simulation reads (real unless a lab switched it)."""
+        """The lab clock every simulation reads: this process's, or the local endpoint's."""
+        if self.target == "local":
+            from .clockcontrol import EndpointClock
+
+            return EndpointClock(self.settings.endpoint_url)
         return clock.get_clock()
 
     def use_simulated_clock(self, start: float | None = None) -> Any:
@@ -147,22 +151,34 @@ class Lab:
 
         Makes "per second" limits and five-minute expiries instant and repeatable. It starts
         at the current whole second (never before records already written), unless told.
+        On the local endpoint this switches the endpoint's clock.
         """
-        if start is None:
-            start = float(math.ceil(max(clock.now(), clock.DEFAULT_SIMULATED_START)))
+        if self.target == "local":
+            self.clock.simulate(start)
+            return self.clock
         if self.target != "mock":
             raise LabConfigurationError(
-                "Only the in-process mock can run on a simulated clock; "
+                "Only the mock and the local endpoint can run on a simulated clock; "
                 f"{self.target!r} keeps real time."
             )
+        if start is None:
+            start = float(math.ceil(max(clock.now(), clock.DEFAULT_SIMULATED_START)))
         return clock.use_simulated_clock(start)
 
     def use_real_clock(self) -> Any:
+        if self.target == "local":
+            self.clock.use_real_time()
+            return self.clock
         return clock.use_real_clock()
 
     def advance(self, seconds: float) -> float:
         """Move the lab clock forward (on the real clock this sleeps) and let the
         simulations catch up, as if the time had really passed."""
+        if self.target == "local":
+            endpoint_clock = self.clock
+            if endpoint_clock.simulated:
+                return endpoint_clock.advance(seconds)
+            return clock.advance(seconds)
         now = clock.advance(seconds)
         if self.target == "mock":
             from .simulation import hooks

@@ -1,0 +1,233 @@
+"""Run one notebook in the sandbox, with a watchdog on time and on output.
+
+Why: a submission may loop forever (and ignore interrupts), kill its own kernel, or print
+gigabytes. The grader must survive all of it, score what did run, and say why the rest did
+not: ``timeout``, ``kernel_died`` or ``output_limit``. The notebook runs cell by cell with
+nbclient against a kernel started by :mod:`kinesis_grader.sandbox`; output is counted as it
+arrives and never stored past the budget, so the grader's memory stays small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from .sandbox import SandboxPolicy, prepare_folder, sandbox_command
+
+OK = "ok"
+TIMEOUT = "timeout"
+KERNEL_DIED = "kernel_died"
+OUTPUT_LIMIT = "output_limit"
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    cell_timeout: float = 30.0
+    notebook_timeout: float = 120.0
+    output_bytes: int = 2 * 1024**2
+    startup_timeout: float = 60.0
+
+
+@dataclass
+class RunResult:
+    notebook: Any
+    status: str
+    reason: str = ""
+    cells_run: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+class BudgetedClient(NotebookClient):
+    """nbclient that stops storing output past a byte budget and then stops the run."""
+
+    def __init__(self, nb: Any, output_budget: int, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.output_budget = output_budget
+        self.output_used = 0
+        self.over_budget = False
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg.get("msg_type") in ("stream", "display_data", "execute_result", "error"):
+            if self.over_budget:
+                return None  # never store output past the budget
+            self.output_used += len(json.dumps(msg.get("content", {}), default=str))
+            if self.output_used > self.output_budget:
+                self.over_budget = True
+                # Stop the flood at its source: the kernel dies, the run ends with a reason.
+                asyncio.ensure_future(self.km.shutdown_kernel(now=True))
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+
+def _kernel_spec_dir(rundir: Path, workdir: Path, policy: SandboxPolicy, sandboxed: bool) -> Path:
+    """A throwaway kernelspec whose command starts ipykernel (jailed unless told otherwise)."""
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    if sandboxed:
+        argv = sandbox_command(argv, workdir, rundir, policy)
+    spec_dir = rundir / "kernelspec" / "graded"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": argv,
+        "display_name": "graded",
+        "language": "python",
+        "interrupt_mode": "message",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return spec_dir.parent
+
+
+class JailedKernelManager(AsyncKernelManager):
+    """Hands the connection file (written by root, mode 0600) to the jail's uid."""
+
+    jail_uid: int | None = None
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.jail_uid is not None:
+            os.chown(self.connection_file, self.jail_uid, self.jail_uid)
+
+
+def _kernel_manager(
+    rundir: Path, spec_root: Path, limits: RunLimits, jail_uid: int | None
+) -> AsyncKernelManager:
+    context = zmq.asyncio.Context()
+    # A single oversized message is dropped by ZeroMQ instead of landing in our memory.
+    context.setsockopt(zmq.MAXMSGSIZE, 4 * limits.output_bytes + 1024**2)
+    manager = JailedKernelManager(
+        kernel_name="graded",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)]),
+        transport="ipc",
+        ip=str(rundir / "kernel"),
+        context=context,
+    )
+    manager.connection_file = str(rundir / "kernel.json")
+    manager.jail_uid = jail_uid
+    return manager
+
+
+class NotebookTimeout(Exception):
+    """The whole-notebook time limit was reached (raised instead of a cell timeout)."""
+
+
+async def _run(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
+    log = open(Path(client.resources["kernel_log"]), "ab")  # noqa: SIM115 (closed below)
+    try:
+        async with client.async_setup_kernel(cwd=None, stdout=log, stderr=log):
+            await _run_cells(client, limits, result)
+    finally:
+        log.close()
+
+
+async def _run_cells(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
+    """Each cell gets the cell limit or what is left of the notebook limit, if less."""
+    deadline = time.monotonic() + limits.notebook_timeout
+    for index, cell in enumerate(client.nb.cells):
+        if cell.cell_type != "code":
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise NotebookTimeout()
+        client.timeout = max(1, math.ceil(min(limits.cell_timeout, remaining)))
+        result.cells_run.append(index)
+        try:
+            await client.async_execute_cell(cell, index)
+        except CellTimeoutError:
+            if remaining < limits.cell_timeout:
+                raise NotebookTimeout() from None
+            raise
+
+
+async def _run_with_watchdog(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
+    try:
+        await _run(client, limits, result)
+    except CellTimeoutError:
+        result.status = TIMEOUT
+        result.reason = (
+            f"a cell ran longer than {limits.cell_timeout:g} s and did not stop when interrupted"
+        )
+    except NotebookTimeout:
+        result.status = TIMEOUT
+        result.reason = f"the whole notebook ran longer than {limits.notebook_timeout:g} s"
+    except DeadKernelError:
+        result.status, result.reason = KERNEL_DIED, "the kernel stopped (exit, crash or memory)"
+    except RuntimeError as error:  # e.g. the kernel never started or died while starting
+        if "kernel" not in str(error).lower():
+            raise
+        result.status, result.reason = KERNEL_DIED, str(error)[:200]
+    finally:
+        await _stop_kernel(client)
+    if client.over_budget:
+        result.status = OUTPUT_LIMIT
+        result.reason = f"the notebook printed more than {client.output_budget:,} bytes of output"
+
+
+async def _stop_kernel(client: BudgetedClient) -> None:
+    manager = client.km
+    if manager is None:
+        return
+    try:
+        if await manager.is_alive():
+            await manager.shutdown_kernel(now=True)
+    except Exception:  # the kernel is gone either way; make sure its process is too
+        try:
+            await manager.kill_kernel()
+        except Exception:
+            pass
+    try:
+        await manager.cleanup_resources()
+    except Exception:
+        pass
+
+
+def run_notebook(
+    notebook: Any,
+    workdir: Path,
+    rundir: Path,
+    limits: RunLimits | None = None,
+    policy: SandboxPolicy | None = None,
+    sandboxed: bool = True,
+) -> RunResult:
+    """Execute ``notebook`` (an nbformat node) cell by cell; cell errors do not stop the run
+    (each test cell is judged on its own), the watchdog does."""
+    limits = limits or RunLimits()
+    policy = policy or SandboxPolicy()
+    notebook = nbformat.from_dict(notebook)
+    if sandboxed:
+        prepare_folder(workdir, policy)
+        prepare_folder(rundir, policy)
+    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed)
+    manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
+    client = BudgetedClient(
+        notebook,
+        output_budget=limits.output_bytes,
+        km=manager,
+        timeout=math.ceil(limits.cell_timeout),
+        startup_timeout=math.ceil(limits.startup_timeout),
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        resources={"metadata": {"path": str(workdir)}, "kernel_log": str(rundir / "kernel.log")},
+    )
+    result = RunResult(notebook=notebook, status=OK)
+    started = time.monotonic()
+    try:
+        asyncio.run(_run_with_watchdog(client, limits, result))
+    finally:
+        atexit.unregister(client._cleanup_kernel)
+    result.seconds = time.monotonic() - started
+    return result

@@ -75,11 +75,13 @@ class BudgetedClient(NotebookClient):
         return super().process_message(msg, cell, cell_index)
 
 
-def _kernel_spec_dir(rundir: Path, workdir: Path, policy: SandboxPolicy, sandboxed: bool) -> Path:
+def _kernel_spec_dir(
+    rundir: Path, workdir: Path, policy: SandboxPolicy, sandboxed: bool, env: dict[str, str]
+) -> Path:
     """A throwaway kernelspec whose command starts ipykernel (jailed unless told otherwise)."""
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     if sandboxed:
-        argv = sandbox_command(argv, workdir, rundir, policy)
+        argv = sandbox_command(argv, workdir, rundir, policy, extra_env=env)
     spec_dir = rundir / "kernelspec" / "graded"
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
@@ -87,6 +89,7 @@ def _kernel_spec_dir(rundir: Path, workdir: Path, policy: SandboxPolicy, sandbox
         "display_name": "graded",
         "language": "python",
         "interrupt_mode": "message",
+        "env": {} if sandboxed else env,
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return spec_dir.parent
@@ -202,6 +205,7 @@ def run_notebook(
     limits: RunLimits | None = None,
     policy: SandboxPolicy | None = None,
     sandboxed: bool = True,
+    kernel_env: dict[str, str] | None = None,
 ) -> RunResult:
     """Execute ``notebook`` (an nbformat node) cell by cell; cell errors do not stop the run
     (each test cell is judged on its own), the watchdog does."""
@@ -211,7 +215,7 @@ def run_notebook(
     if sandboxed:
         prepare_folder(workdir, policy)
         prepare_folder(rundir, policy)
-    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed)
+    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, kernel_env or {})
     manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
     client = BudgetedClient(
         notebook,

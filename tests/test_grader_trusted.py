@@ -156,7 +156,8 @@ def test_wrong_missing_duplicated_or_unrun_checks_score_zero():
     assert "NameError" in verdicts[1].message
     wrong = executed(rebuilt, {2: [report("q_a", 4)], 4: []})
     assert judge(rebuilt, wrong, [0, 1, 2], "")[0].status == FAILED
-    assert judge(rebuilt, wrong, [0, 1, 2], "timeout: a cell ran too long")[1].status == NOT_RUN
+    assert judge(rebuilt, wrong, [0, 1, 2], "timeout: a cell ran too long", 2)[0].status == NOT_RUN
+    assert judge(rebuilt, wrong, [0, 1, 2], "timeout: a cell ran too long", 2)[1].status == NOT_RUN
 
 
 def test_a_value_printed_by_another_cell_does_not_count():

@@ -51,6 +51,8 @@ class RunResult:
     reason: str = ""
     cells_run: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    skipped_cells: list[int] = field(default_factory=list)
+    stopped_at: int | None = None  # the cell the watchdog stopped, if the last run was cut short
 
 
 class BudgetedClient(NotebookClient):
@@ -178,6 +180,8 @@ async def _run_with_watchdog(client: BudgetedClient, limits: RunLimits, result: 
     if client.over_budget:
         result.status = OUTPUT_LIMIT
         result.reason = f"the notebook printed more than {client.output_budget:,} bytes of output"
+    if result.status != OK and result.cells_run:
+        result.stopped_at = result.cells_run[-1]
 
 
 async def _stop_kernel(client: BudgetedClient) -> None:
@@ -198,24 +202,16 @@ async def _stop_kernel(client: BudgetedClient) -> None:
         pass
 
 
-def run_notebook(
+def _run_once(
     notebook: Any,
     workdir: Path,
     rundir: Path,
-    limits: RunLimits | None = None,
-    policy: SandboxPolicy | None = None,
-    sandboxed: bool = True,
-    kernel_env: dict[str, str] | None = None,
+    limits: RunLimits,
+    policy: SandboxPolicy,
+    sandboxed: bool,
+    kernel_env: dict[str, str],
 ) -> RunResult:
-    """Execute ``notebook`` (an nbformat node) cell by cell; cell errors do not stop the run
-    (each test cell is judged on its own), the watchdog does."""
-    limits = limits or RunLimits()
-    policy = policy or SandboxPolicy()
-    notebook = nbformat.from_dict(notebook)
-    if sandboxed:
-        prepare_folder(workdir, policy)
-        prepare_folder(rundir, policy)
-    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, kernel_env or {})
+    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, kernel_env)
     manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
     client = BudgetedClient(
         notebook,
@@ -228,10 +224,57 @@ def run_notebook(
         resources={"metadata": {"path": str(workdir)}, "kernel_log": str(rundir / "kernel.log")},
     )
     result = RunResult(notebook=notebook, status=OK)
-    started = time.monotonic()
     try:
         asyncio.run(_run_with_watchdog(client, limits, result))
     finally:
         atexit.unregister(client._cleanup_kernel)
+    return result
+
+
+def run_notebook(
+    notebook: Any,
+    workdir: Path,
+    rundir: Path,
+    limits: RunLimits | None = None,
+    policy: SandboxPolicy | None = None,
+    sandboxed: bool = True,
+    kernel_env: dict[str, str] | None = None,
+    max_restarts: int = 2,
+) -> RunResult:
+    """Execute ``notebook`` (an nbformat node) cell by cell; cell errors do not stop the run
+    (each test cell is judged on its own), the watchdog does.
+
+    A cell that outlives the cell limit is killed with its kernel; the notebook then runs again
+    in a fresh kernel without that cell (up to ``max_restarts`` times, within the whole-notebook
+    limit), so one stuck answer costs its own items, not the ones after it."""
+    limits = limits or RunLimits()
+    policy = policy or SandboxPolicy()
+    original = nbformat.from_dict(notebook)
+    if sandboxed:
+        prepare_folder(workdir, policy)
+        prepare_folder(rundir, policy)
+    started = time.monotonic()
+    skipped: list[int] = []
+    while True:
+        attempt = nbformat.from_dict(original)
+        for index in skipped:
+            attempt.cells[index].source = "# stopped by the grader: it ran past the time limit\n"
+        remaining = limits.notebook_timeout - (time.monotonic() - started)
+        budget = RunLimits(
+            limits.cell_timeout, max(1.0, remaining), limits.output_bytes, limits.startup_timeout
+        )
+        result = _run_once(attempt, workdir, rundir, budget, policy, sandboxed, kernel_env or {})
+        stuck = result.cells_run[-1] if result.cells_run else None
+        cell_timed_out = result.status == TIMEOUT and "a cell ran longer" in result.reason
+        if not cell_timed_out or stuck is None or len(skipped) >= max_restarts:
+            break
+        skipped.append(stuck)
+    if skipped and result.status == OK:
+        result.status = TIMEOUT
+        result.reason = (
+            f"{len(skipped)} cell(s) ran longer than {limits.cell_timeout:g} s and were stopped; "
+            "the rest of the notebook was graded without them"
+        )
+    result.skipped_cells = skipped
     result.seconds = time.monotonic() - started
     return result

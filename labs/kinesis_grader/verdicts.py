@@ -74,14 +74,19 @@ def _check(expectation: Expectation, records: list[dict[str, Any]]) -> tuple[str
     return FAILED, "not the expected answer"
 
 
-def judge(rebuilt: Rebuilt, executed: Any, cells_run: list[int], stop_reason: str) -> list[Verdict]:
-    """One verdict per autograded item of the quiz."""
+def judge(
+    rebuilt: Rebuilt,
+    executed: Any,
+    cells_run: list[int],
+    stop_reason: str,
+    stopped_at: int | None = None,
+) -> list[Verdict]:
+    """One verdict per autograded item of the quiz (``stopped_at``: the cell the watchdog
+    cut short, which counts as not run)."""
     verdicts = []
     for test in rebuilt.test_cells:
         mine = [e for e in rebuilt.expectations if e.cell_grade_id == test.grade_id]
-        if test.index not in cells_run or (
-            stop_reason and test.index == max(cells_run, default=-1)
-        ):
+        if test.index not in cells_run or test.index == stopped_at:
             why = stop_reason or "the notebook stopped before this check"
             verdicts.append(Verdict(test.grade_id, test.points, 0.0, NOT_RUN, f"not run: {why}"))
             continue

@@ -6,6 +6,9 @@ VENV   ?= .venv
 PORT   ?= 5000
 LAB_PORT ?= 8888
 LAB_ARGS ?=
+QUIZ ?=
+SUBMISSIONS ?=
+GRADE_ARGS ?=
 # Jupyter refuses to run as root (containers, CI) unless told it may.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BIN    := $(VENV)/bin
@@ -16,13 +19,18 @@ export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install lab test lint unit endpoint bench clean
+.PHONY: help install system-packages lab test lint unit endpoint bench clean release grade feedback export
 
 help:
 	@echo "make lab       start JupyterLab on the course (creates .venv and installs first)"
 	@echo "make test      install, then run every check (lint + tests)"
 	@echo "make endpoint  local AWS endpoint for CLI labs on 127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make bench     run the benchmark scripts and print their figures"
+	@echo "make release   generate the release (learner) version of every quiz in quizzes/source"
+	@echo "make grade QUIZ=<quiz> SUBMISSIONS=<folder or .zip>"
+	@echo "               grade a bulk download: feedback, grades CSV, summary (see INSTRUCTORS.md)"
+	@echo "make feedback QUIZ=<quiz>  regenerate feedback after manual grading"
+	@echo "make export QUIZ=<quiz>    write the quiz's grades to quizzes/exports/<quiz>_grades.csv"
 	@echo "make clean     remove generated files (keeps .venv)"
 
 $(STAMP): pyproject.toml
@@ -47,7 +55,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-unit: install $(EXCHANGE)
+system-packages:
+	@bash tools/ensure_system_packages.sh
+
+unit: install system-packages $(EXCHANGE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint unit
@@ -58,6 +69,32 @@ endpoint: install
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+release: install $(EXCHANGE)
+	$(BIN)/python -m kinesis_grader release
+
+grade: install $(EXCHANGE)
+	$(BIN)/python -m kinesis_grader grade "$(QUIZ)" "$(SUBMISSIONS)" $(GRADE_ARGS)
+
+feedback: install
+	$(BIN)/python -m kinesis_grader feedback "$(QUIZ)"
+
+export: install
+	$(BIN)/python -m kinesis_grader export "$(QUIZ)"
+
+# --- course site (issue 7): build strictly into build/site, or preview with live reload ------
+SITE_PORT ?= 8000
+.PHONY: site serve-site help-site
+help: help-site
+help-site:
+	@echo "make site      build the course website into build/site (strict; executes the lessons)"
+	@echo "make serve-site  preview the website on http://127.0.0.1:$(SITE_PORT) (SITE_PORT=... to change)"
+
+site: install
+	$(BIN)/mkdocs build --strict
+
+serve-site: install
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:$(SITE_PORT)
+
 clean:
 	rm -rf build .pytest_cache .ruff_cache $(EXCHANGE) quizzes/release quizzes/submitted \
-		quizzes/autograded quizzes/feedback quizzes/gradebook.db
+		quizzes/autograded quizzes/feedback quizzes/gradebook.db quizzes/grading quizzes/exports

@@ -170,10 +170,8 @@ def record_in_gradebook(course: Course, quiz: str, student: str, result: dict[st
         for grade in submitted.grades:
             if grade.cell.name in scores:
                 grade.auto_score = scores[grade.cell.name]
-            elif (
-                result["status"] != GRADED and grade.auto_score is None and not grade.cell.is_manual
-            ):
-                grade.auto_score = 0.0
+            elif result["status"] != GRADED and grade.cell.cell_type == "code":
+                grade.auto_score = 0.0  # a notebook from another quiz: its items score 0
         gradebook.db.commit()
 
 

@@ -1,0 +1,94 @@
+"""Submissions that never finish: the batch records a reason, kills what they started, goes on."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+import pytest
+from quizzes_helpers import copy_course
+
+from kinesis_grader.export import grade_rows
+from kinesis_grader.grade import grade
+from kinesis_grader.release import release
+from kinesis_grader.synthetic import Quiz, write
+
+pytestmark = pytest.mark.slow
+QUIZ = "q01_core_capacity"
+STUBBORN = (
+    "import time\n"
+    "while True:  # ignores the interrupt the per-cell limit sends\n"
+    "    try:\n"
+    "        time.sleep(0.1)\n"
+    "    except BaseException:\n"
+    "        pass\n"
+)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = copy_course(tmp_path_factory.mktemp("watchdog"))
+    release(course, [QUIZ], say=lambda _: None)
+    return course
+
+
+def answer_with(model: Quiz, source: str):
+    notebook = model.submission()
+    notebook.cells[model.answer_cell_index(notebook, "q01_ordering")].source = source
+    return notebook
+
+
+def kernels_alive(course) -> list[psutil.Process]:
+    """Kernels still running in this course's folders (orphans included, whoever's child)."""
+    alive = []
+    for process in psutil.process_iter():
+        try:
+            if "ipykernel" in " ".join(process.cmdline()) and process.cwd().startswith(
+                str(course.root)
+            ):
+                alive.append(process)
+        except psutil.Error:
+            continue
+    return alive
+
+
+def test_a_submission_past_the_whole_notebook_limit_is_stopped_and_the_batch_goes_on(
+    course, tmp_path
+):
+    model = Quiz(course, QUIZ)
+    write(answer_with(model, "import time\ntime.sleep(600)\n"), tmp_path / "a_sleeper.ipynb")
+    write(answer_with(model, STUBBORN), tmp_path / "b_stubborn.ipynb")
+    write(model.submission(), tmp_path / "c_after.ipynb")
+    started = time.monotonic()
+    batch = grade(course, QUIZ, tmp_path, cell_timeout=300, student_timeout=20, say=print)
+    assert time.monotonic() - started < 150
+    for student in ("a_sleeper", "b_stubborn"):
+        assert batch.results[student]["status"] == "not_graded"
+        assert "20 s submission limit" in batch.results[student]["reason"]
+    assert batch.results["c_after"]["autograded"] == model.autograded_points
+    assert kernels_alive(course) == []
+    rows = {row["student_id"]: row for row in grade_rows(course, QUIZ)}
+    assert rows["a_sleeper"]["score"] == "" and rows["a_sleeper"]["status"] == "not_graded"
+    assert rows["c_after"]["status"] == "needs_manual_grading"
+
+
+def test_a_cell_that_ignores_the_interrupt_is_reported_as_a_timeout(course, tmp_path):
+    model = Quiz(course, QUIZ)
+    write(answer_with(model, STUBBORN), tmp_path / "stubborn.ipynb")
+    write(model.submission(), tmp_path / "zz_after.ipynb")
+    batch = grade(course, QUIZ, tmp_path, cell_timeout=5, student_timeout=300, say=print)
+    reason = batch.results["stubborn"]["reason"]
+    assert reason.startswith("timeout: a cell was still running after the 5 s limit"), reason
+    assert batch.results["zz_after"]["autograded"] == model.autograded_points
+    assert kernels_alive(course) == []
+
+
+def test_a_submission_that_kills_the_grading_worker_costs_no_one_else(course, tmp_path):
+    model = Quiz(course, QUIZ)
+    killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent\n"
+    write(answer_with(model, killer), tmp_path / "killer.ipynb")
+    write(model.submission(), tmp_path / "zz_after.ipynb")
+    batch = grade(course, QUIZ, tmp_path, cell_timeout=30, student_timeout=120, say=print)
+    assert batch.results["killer"]["reason"].startswith("worker_died")
+    assert batch.results["zz_after"]["autograded"] == model.autograded_points
+    assert kernels_alive(course) == []

@@ -280,7 +280,7 @@ def test_the_batch_reports_what_it_skipped_and_exports_everyone(graded):
     assert any("notes.txt" in line for line in outcome["skipped"])
     rows = outcome["csv"].read_text(encoding="utf-8").splitlines()
     assert len(rows) == 1 + len(CORPUS)
-    assert any("Grades:" in line for line in lines)
+    assert any("Grades (CSV):" in line for line in lines)
 
 
 def test_feedback_reveals_no_hidden_tests_or_expected_values(graded):

@@ -24,6 +24,26 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
             "Say where the submissions are: SUBMISSIONS=<folder or .zip> (one <student_id>.ipynb "
             "per student, or one folder per student)."
         )
+    if args.engine == "trusted":
+        from .executor import RunLimits
+        from .sandbox import SandboxUnavailable
+        from .trusted import GradingInProgress, grade_quiz
+
+        limits = RunLimits(
+            cell_timeout=args.cell_timeout or 60, notebook_timeout=args.student_timeout
+        )
+        try:
+            grade_quiz(
+                course,
+                args.quiz,
+                Path(args.submissions),
+                limits,
+                allow_unsafe=args.unsafe_no_sandbox,
+            )
+        except (GradingInProgress, SandboxUnavailable) as error:
+            raise CourseError(str(error)) from None
+        return 0
+    print("WARNING: --engine nbgrader runs student code as you, unjailed, and trusts its kernel.")
     grade(
         course,
         args.quiz,
@@ -114,6 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--cell-timeout", type=int, help="seconds per cell (default: config)")
     grade.add_argument(
         "--student-timeout", type=float, default=600, help="seconds per submission (600)"
+    )
+    grade.add_argument(
+        "--engine",
+        choices=["trusted", "nbgrader"],
+        default="trusted",
+        help="trusted (default): sandboxed kernels, scores decided outside them; "
+        "nbgrader: stock nbgrader autograde (runs code as you)",
+    )
+    grade.add_argument(
+        "--unsafe-no-sandbox",
+        action="store_true",
+        help="UNSAFE: run student code without the bubblewrap jail (no isolation at all)",
     )
     grade.set_defaults(run=_grade)
 

@@ -214,12 +214,14 @@ def grade_batch(
         for number, submission in enumerate(submissions, 1):
             elapsed = time.monotonic() - started
             left = elapsed / (number - 1) * (total - number + 1) if number > 1 else 0
-            say(
-                f"student {number} of {total}: {submission.student_id} "
-                f"(elapsed {elapsed:.0f} s, about {left:.0f} s left)"
-            )
-            results[submission.student_id] = _grade_student(
+            result = _grade_student(
                 course, quiz, source, source_bytes, submission, limits, not allow_unsafe
+            )
+            results[submission.student_id] = result
+            earned = sum(v["score"] for v in result.get("verdicts", []))
+            say(
+                f"student {number} of {total} · {submission.student_id} · {result['status']} "
+                f"{earned:g} · elapsed {elapsed:.0f} s · about {left:.0f} s left"
             )
         return results
 
@@ -311,6 +313,6 @@ def grade_quiz(
     for student, result in sorted(results.items()):
         if result["status"] in (INVALID, WRONG_QUIZ, GRADER_ERROR) or result.get("reason"):
             say(f"  {student}: {result['reason']}")
-    say(f"Grades: {csv_path}")
+    say(f"Grades (CSV): {csv_path}")
     say(f"Feedback: {course.root / 'feedback'}/<student>/{quiz}/{quiz}.html")
     return {"results": results, "csv": csv_path, "seconds": seconds, "skipped": intake.skipped}

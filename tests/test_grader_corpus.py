@@ -319,6 +319,11 @@ def test_a_second_grading_command_is_refused(graded):
                 pass
 
 
+def test_nothing_was_written_outside_the_submission_copies(graded):
+    for target in ("/usr/hack", os.path.join(REPO, "labs", "hack"), "/root/hack"):
+        assert not os.path.exists(target)
+
+
 def test_results_are_written_as_complete_json(graded):
     course, outcome, _ = graded
     for path in (course.root / "grading" / QUIZ / "results").glob("*.json"):

@@ -28,6 +28,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .kernel_launcher import LIMIT_ENV, MARKER_ENV
 from .sandbox import SandboxPolicy, prepare_folder, sandbox_command
 
 OK = "ok"
@@ -71,7 +72,10 @@ class BudgetedClient(NotebookClient):
             self.output_used += len(json.dumps(msg.get("content", {}), default=str))
             if self.output_used > self.output_budget:
                 self.over_budget = True
-                # Stop the flood at its source: the kernel dies, the run ends with a reason.
+                # Stop the flood at its source, now: the jail dies, the run ends with a reason.
+                process = getattr(getattr(self.km, "provisioner", None), "process", None)
+                if process is not None:
+                    process.kill()
                 asyncio.ensure_future(self.km.shutdown_kernel(now=True))
                 return None
         return super().process_message(msg, cell, cell_index)
@@ -81,7 +85,7 @@ def _kernel_spec_dir(
     rundir: Path, workdir: Path, policy: SandboxPolicy, sandboxed: bool, env: dict[str, str]
 ) -> Path:
     """A throwaway kernelspec whose command starts ipykernel (jailed unless told otherwise)."""
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = [sys.executable, "-m", "kinesis_grader.kernel_launcher", "-f", "{connection_file}"]
     if sandboxed:
         argv = sandbox_command(argv, workdir, rundir, policy, extra_env=env)
     spec_dir = rundir / "kernelspec" / "graded"
@@ -102,6 +106,10 @@ class JailedKernelManager(AsyncKernelManager):
 
     jail_uid: int | None = None
 
+    def client(self, **kwargs: Any) -> Any:
+        """The client shares our ZeroMQ context, so its sockets get the size and queue limits."""
+        return super().client(context=self.context, **kwargs)
+
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
         if self.jail_uid is not None:
@@ -113,7 +121,9 @@ def _kernel_manager(
 ) -> AsyncKernelManager:
     context = zmq.asyncio.Context()
     # A single oversized message is dropped by ZeroMQ instead of landing in our memory.
-    context.setsockopt(zmq.MAXMSGSIZE, 4 * limits.output_bytes + 1024**2)
+    context.setsockopt(zmq.MAXMSGSIZE, max(4 * 1024**2, 2 * limits.output_bytes))
+    # Past this many queued messages ZeroMQ drops output instead of buffering it for us.
+    context.setsockopt(zmq.RCVHWM, 16)
     manager = JailedKernelManager(
         kernel_name="graded",
         kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)]),
@@ -211,6 +221,8 @@ def _run_once(
     sandboxed: bool,
     kernel_env: dict[str, str],
 ) -> RunResult:
+    marker = rundir / "output-limit.flag"
+    kernel_env = {**kernel_env, LIMIT_ENV: str(limits.output_bytes), MARKER_ENV: str(marker)}
     spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, kernel_env)
     manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
     client = BudgetedClient(
@@ -228,6 +240,9 @@ def _run_once(
         asyncio.run(_run_with_watchdog(client, limits, result))
     finally:
         atexit.unregister(client._cleanup_kernel)
+    if result.status != OK and marker.exists():
+        result.status = OUTPUT_LIMIT
+        result.reason = f"the notebook printed more than {limits.output_bytes:,} bytes of output"
     return result
 
 

@@ -170,8 +170,10 @@ def record_in_gradebook(course: Course, quiz: str, student: str, result: dict[st
         for grade in submitted.grades:
             if grade.cell.name in scores:
                 grade.auto_score = scores[grade.cell.name]
+                grade.needs_manual_grade = False
             elif result["status"] != GRADED and grade.cell.cell_type == "code":
                 grade.auto_score = 0.0  # a notebook from another quiz: its items score 0
+                grade.needs_manual_grade = False
         gradebook.db.commit()
 
 
@@ -246,6 +248,7 @@ def _grade_student(
         stored = json.loads(result_path.read_text(encoding="utf-8"))
         if stored.get("digest") == digest and stored.get("version") == RESULT_VERSION:
             return {**stored, "resumed": True}
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"kgrader-{quiz}-") as scratch:
         try:
             result = grade_one(source, Path(submission.notebook), Path(scratch), limits, sandboxed)
@@ -258,6 +261,7 @@ def _grade_student(
                 "verdicts": [],
             }
     result.update(digest=digest, version=RESULT_VERSION)
+    result["wall_seconds"] = round(time.monotonic() - began, 2)
     if result["status"] == WRONG_QUIZ:
         record_in_gradebook(course, quiz, student, result)  # every item scores 0, with a message
     elif result["status"] == GRADED:

@@ -30,6 +30,9 @@ from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]
 
+# Another plugin also names a fixture "aws": this module uses its own plugin's.
+from firehose_sim_fixtures import aws  # noqa: E402, F401
+
 
 def create_source(aws: Lab, name: str, shards: int) -> str:
     aws.kinesis.create_stream(StreamName=name, ShardCount=shards)

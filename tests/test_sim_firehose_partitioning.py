@@ -28,6 +28,9 @@ from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]
 
+# Another plugin also names a fixture "aws": this module uses its own plugin's.
+from firehose_sim_fixtures import aws  # noqa: E402, F401
+
 QUERY = "{customer_id: .customer_id, device: .type.device}"
 PREFIX = "customer_id=!{partitionKeyFromQuery:customer_id}/device=!{partitionKeyFromQuery:device}/"
 ERRORS = "errors/!{firehose:error-output-type}/"

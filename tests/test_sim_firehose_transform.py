@@ -27,6 +27,9 @@ from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]
 
+# Another plugin also names a fixture "aws": this module uses its own plugin's.
+from firehose_sim_fixtures import aws  # noqa: E402, F401
+
 FAILURE_FIELDS = {
     "attemptsMade",
     "arrivalTimestamp",

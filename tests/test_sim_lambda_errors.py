@@ -20,6 +20,9 @@ from kinesis_lab.simulation.lambda_config import (
 
 pytest_plugins = ["sim_lambda_fixtures"]
 
+# Another plugin also names a fixture "aws": this module uses its own plugin's.
+from sim_lambda_fixtures import aws  # noqa: E402, F401
+
 START = clock.DEFAULT_SIMULATED_START
 
 

@@ -81,7 +81,11 @@ def _read_only(paths: list[Path]) -> list[str]:
     made: set[Path] = set()
     for path in paths:
         for parent in _parents(path):
-            if parent not in made and not str(parent).startswith(("/usr", "/lib", "/bin")):
+            if (
+                parent not in made
+                and str(parent) != "/tmp"
+                and not str(parent).startswith(("/usr", "/lib", "/bin"))
+            ):
                 args += ["--perms", "0755", "--dir", str(parent)]
                 made.add(parent)
         args += ["--ro-bind", str(path), str(path)]
@@ -132,15 +136,17 @@ def sandbox_command(
         "--hostname",
         "sandbox",
         *_system_mounts(),
-        *_read_only(read_only),
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
+        # /tmp first: the course may itself live under /tmp (a CI checkout), and later
+        # mounts must land on top of this tmpfs, not under it.
         "--perms",
         "1777",
         "--tmpfs",
         "/tmp",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        *_read_only(read_only),
     ]
     for folder in (workdir, rundir):
         for parent in _parents(folder):

@@ -27,6 +27,9 @@ from kinesis_lab.readers import list_all_shards
 
 pytest_plugins = ["module_lab_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from module_lab_fixtures import module_lab, sim_lab, wiped_lab  # noqa: E402, F401
+
 STREAM = "consumer-test"
 
 

@@ -15,6 +15,14 @@ from kinesis_lab.facts import GET_RECORDS_MAX_RECORDS, HASH_KEY_SPACE
 
 pytest_plugins = ["fidelity_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from fidelity_fixtures import (
+    fake_aws_credentials,
+    fidelity_installed,
+    kinesis_client,
+    shared_kinesis_client,
+)  # noqa: E402, F401
+
 SHARD_0 = "shardId-000000000000"
 
 

@@ -22,6 +22,14 @@ from fidelity_helpers import (
 
 pytest_plugins = ["fidelity_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from fidelity_fixtures import (
+    fake_aws_credentials,
+    fidelity_installed,
+    kinesis_client,
+    shared_kinesis_client,
+)  # noqa: E402, F401
+
 HALF = 2**127
 SHARD_0, SHARD_1, SHARD_2 = (f"shardId-{n:012d}" for n in range(3))
 

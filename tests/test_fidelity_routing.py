@@ -10,6 +10,14 @@ from kinesis_lab.keys import shard_for_key
 
 pytest_plugins = ["fidelity_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from fidelity_fixtures import (
+    fake_aws_credentials,
+    fidelity_installed,
+    kinesis_client,
+    shared_kinesis_client,
+)  # noqa: E402, F401
+
 
 def test_partition_keys_route_by_md5_to_open_shards(kinesis_client):
     """F6: MD5 of the partition key picks the shard; after a split, only open shards count."""

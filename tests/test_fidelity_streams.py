@@ -9,6 +9,14 @@ from fidelity_helpers import create_stream, error_code
 
 pytest_plugins = ["fidelity_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from fidelity_fixtures import (
+    fake_aws_credentials,
+    fidelity_installed,
+    kinesis_client,
+    shared_kinesis_client,
+)  # noqa: E402, F401
+
 
 def test_create_stream_applies_its_tags(kinesis_client):
     """API_CreateStream: Tags are applied when the stream is created."""

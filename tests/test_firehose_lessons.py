@@ -56,8 +56,14 @@ from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]
 
-# Another plugin also names a fixture "aws": this module uses its own plugin's.
-from firehose_sim_fixtures import aws  # noqa: E402, F401
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from firehose_sim_fixtures import (
+    aws,
+    fake_aws_credentials,
+    lab_clock,
+    shared_clients,
+    simulation_installed,
+)  # noqa: E402, F401
 
 MIB = 1024 * 1024
 

@@ -36,6 +36,9 @@ from kinesis_lab.simulation.metrics import shard_metrics
 
 pytest_plugins = ["module_lab_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from module_lab_fixtures import module_lab, sim_lab, wiped_lab  # noqa: E402, F401
+
 # Four busy hashtags that all hash into shard 1 of a 4-shard stream (positions 15%, 66%,
 # 68%, 80% of its range), so the middle of the range is the wrong place to split.
 HOT = ("#stadium", "#worldcup", "#penalty", "#derby")

@@ -23,6 +23,15 @@ from kinesis_lab.simulation import limits
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]
 
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from fidelity_fixtures import (
+    fake_aws_credentials,
+    fidelity_installed,
+    kinesis_client,
+    shared_kinesis_client,
+)  # noqa: E402, F401
+from sim_fixtures import kinesis, lab_clock, limits_installed, shared_cloudwatch_client  # noqa: E402, F401
+
 
 @pytest.fixture
 def stream(kinesis):

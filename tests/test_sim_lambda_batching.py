@@ -21,8 +21,8 @@ from kinesis_lab.simulation.lambda_esm import simulation_notes
 
 pytest_plugins = ["sim_lambda_fixtures"]
 
-# Another plugin also names a fixture "aws": this module uses its own plugin's.
-from sim_lambda_fixtures import aws  # noqa: E402, F401
+# Plugins share fixture names (aws, lab_clock, shared_clients…): bind this module's own.
+from sim_lambda_fixtures import aws, shared_clients  # noqa: E402, F401
 
 START = clock.DEFAULT_SIMULATED_START
 

@@ -29,7 +29,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .kernel_launcher import LIMIT_ENV, MARKER_ENV
-from .sandbox import SandboxPolicy, prepare_folder, sandbox_command
+from .sandbox import SandboxPolicy, fresh_uid, prepare_folder, sandbox_command
 
 OK = "ok"
 TIMEOUT = "timeout"
@@ -263,7 +263,7 @@ def run_notebook(
     in a fresh kernel without that cell (up to ``max_restarts`` times, within the whole-notebook
     limit), so one stuck answer costs its own items, not the ones after it."""
     limits = limits or RunLimits()
-    policy = policy or SandboxPolicy()
+    policy = policy or SandboxPolicy(uid=fresh_uid())
     original = nbformat.from_dict(notebook)
     if sandboxed:
         prepare_folder(workdir, policy)

@@ -30,6 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SANDBOX_UID = 60999  # no account needed; only used inside the jail
+# Each run gets its own uid from this range, so one submission's processes never count
+# against another's process limit (RLIMIT_NPROC is per uid).
+RUN_UID_RANGE = (200_000, 260_000)
+
+
+def fresh_uid() -> int:
+    import secrets
+
+    low, high = RUN_UID_RANGE
+    return low + secrets.randbelow(high - low)
+
+
 BWRAP = "bwrap"
 
 

@@ -1,0 +1,140 @@
+"""No solution, hidden test or expected value of a graded quiz reaches the built site.
+
+Every solution and hidden test in quizzes/source carries a canary string
+(CANARY-SOLUTION-…, CANARY-HIDDEN-…). The scan reads every file under build/site — HTML, the
+search index, the downloadable notebooks, scripts, compressed files — for those canaries, for
+nbgrader's region markers, and for any distinctive line of a solution or hidden-test region
+that is not also public lesson material.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+from site_helpers import NOTEBOOK_DIR, REPO, SITE_OUT, build_site
+
+QUIZ_SOURCE = REPO / "quizzes" / "source"
+EXECUTED = REPO / "build" / "lessons"  # the lessons as the site shows them, with outputs
+CANARY = re.compile(r"CANARY-(?:SOLUTION|HIDDEN|RUBRIC)-[A-Za-z0-9_.-]+")
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+REGION = re.compile(r"###\s*BEGIN (SOLUTION|HIDDEN TESTS)(.*?)###\s*END \1", re.DOTALL)
+MIN_LINE = 25  # shorter lines (imports, `lab = start_lab()`) are not distinctive
+
+
+def file_texts(path: Path) -> list[str]:
+    """The text of a built file in the forms a leak could take (raw, unescaped, untagged)."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    raw = data.decode("utf-8", errors="replace")
+    texts = [raw, html.unescape(raw), html.unescape(re.sub(r"<[^>]+>", "", raw))]
+    if path.suffix in (".json", ".ipynb"):
+        try:
+            texts.append("\n".join(_strings(json.loads(raw))))
+        except ValueError:
+            pass
+    return texts
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def scan(root: Path, phrases: set[str]) -> list[str]:
+    """Every (file, leaked thing) under root: canaries, markers and the given phrases."""
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        texts = file_texts(path)
+        where = path.relative_to(root)
+        for text in texts:
+            found += [f"{where}: {hit}" for hit in CANARY.findall(text)]
+        found += [f"{where}: marker {m!r}" for m in MARKERS if any(m in t for t in texts)]
+        found += [f"{where}: line {p!r}" for p in phrases if any(p in t for t in texts)]
+    return sorted(set(found))
+
+
+def notebook_sources(path: Path) -> list[tuple[dict, str]]:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        (cell, "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"])
+        for cell in notebook.get("cells", [])
+    ]
+
+
+def secret_lines() -> set[str]:
+    """Distinctive lines of the quizzes' solution and hidden-test regions."""
+    # What the lessons say or print is public (an IAM action name, a setup call, a sample
+    # record): a quiz line that a lesson also shows is taught material, not a leak.
+    public = "\n".join(
+        text
+        for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(EXECUTED.glob("*.ipynb"))
+        for text in file_texts(path)
+    )
+    lines = set()
+    for path in sorted(QUIZ_SOURCE.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        for cell, source in notebook_sources(path):
+            regions = [m.group(2) for m in REGION.finditer(source)]
+            if cell.get("cell_type") == "markdown" and cell.get("metadata", {}).get(
+                "nbgrader", {}
+            ).get("solution"):
+                regions.append(source)  # a written answer: the whole cell is the solution
+            for region in regions:
+                for line in region.splitlines():
+                    line = line.strip()
+                    if len(line) >= MIN_LINE and line not in public and not line.startswith("#"):
+                        lines.add(line)
+    return lines
+
+
+def quiz_canaries() -> set[str]:
+    return {
+        hit
+        for path in QUIZ_SOURCE.rglob("*.ipynb")
+        for _cell, source in notebook_sources(path)
+        for hit in CANARY.findall(source)
+    }
+
+
+def test_scanner_finds_planted_leaks(tmp_path):
+    """The scan itself works: a canary in HTML, a marker in a gzip file, a line in JSON."""
+    (tmp_path / "page.html").write_text("<p>x = <span>CANARY-SOLUTION-q99_demo</span></p>")
+    (tmp_path / "sitemap.xml.gz").write_bytes(gzip.compress(b"### BEGIN HIDDEN TESTS"))
+    (tmp_path / "search_index.json").write_text(json.dumps({"docs": [{"text": "a < secret line"}]}))
+    (tmp_path / "lesson.ipynb").write_text(
+        json.dumps({"cells": [{"source": ["CANARY-HIDDEN-q9"]}]})
+    )
+    found = scan(tmp_path, {"a < secret line"})
+    assert any("CANARY-SOLUTION-q99_demo" in f for f in found)
+    assert any("sitemap.xml.gz" in f and "BEGIN HIDDEN TESTS" in f for f in found)
+    assert any("search_index.json" in f and "secret line" in f for f in found)
+    assert any("lesson.ipynb" in f and "CANARY-HIDDEN-q9" in f for f in found)
+
+
+def test_quizzes_carry_canaries_to_look_for():
+    if not QUIZ_SOURCE.is_dir():
+        pytest.skip("no quizzes/source in this checkout")
+    assert quiz_canaries(), "quizzes/source has no CANARY-… strings: the leak scan would be blind"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_built_site_has_no_quiz_solutions_or_hidden_tests():
+    build_site()
+    secrets = secret_lines()
+    if quiz_canaries():
+        assert secrets, "found no solution or hidden-test lines in quizzes/source to look for"
+    leaks = scan(SITE_OUT, secrets)
+    assert not leaks, "graded-quiz material in build/site:\n" + "\n".join(leaks[:50])

@@ -1,0 +1,208 @@
+"""Execute the lesson notebooks for the site, in parallel, with a cache.
+
+Why a separate step: mkdocs-jupyter executes notebooks one after the other inside the build,
+and its cache only looks at the notebook's own bytes. Here every lesson runs in its own
+process (2 at a time by default), errors are not allowed (a failing cell fails the build and
+names the lesson and cell), widget state is stored so sliders and pictures render on the
+page, and the cache key also covers the lab toolkit, so a change to ``labs/`` re-executes.
+
+The site hook (tools/site_hooks.py) calls :func:`execute_all` on every build; run it by hand
+to warm the cache or to see timings::
+
+    python tools/execute_lessons.py            # every notebooks/NN_*.ipynb → build/lessons/
+    python tools/execute_lessons.py --force    # ignore the cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO / "notebooks"
+OUT_DIR = REPO / "build" / "lessons"
+LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+CELL_TIMEOUT_SECONDS = 120
+# Versions that change what a lesson prints; part of the cache key.
+KEY_PACKAGES = ("moto", "boto3", "botocore", "ipywidgets", "ipykernel", "nbclient")
+
+
+def lesson_paths(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:
+    """The lessons: notebooks named NN_slug.ipynb, in course order."""
+    return sorted(notebook_dir.glob(LESSON_GLOB))
+
+
+def toolkit_fingerprint() -> str:
+    """Hash of everything outside a notebook that changes its outputs."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "labs").rglob("*.py")):
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    for name in KEY_PACKAGES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=missing".encode())
+    digest.update(sys.version.encode())
+    digest.update(f"timeout={CELL_TIMEOUT_SECONDS}".encode())
+    return digest.hexdigest()
+
+
+def notebook_hash(notebook: Path) -> str:
+    return hashlib.sha256(notebook.read_bytes()).hexdigest()
+
+
+def cache_key(notebook: Path, fingerprint: str) -> str:
+    return hashlib.sha256(notebook.read_bytes() + fingerprint.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Executed:
+    source: Path
+    executed: Path
+    seconds: float  # 0.0 when it came from the cache
+    cached: bool
+
+
+class LessonExecutionError(RuntimeError):
+    """A lesson raised while executing: the build must stop."""
+
+
+def _execute_one(source: str, target: str, key: str) -> float:
+    """Run one notebook top to bottom in a fresh kernel (in a worker process)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
+
+    started = time.monotonic()
+    source_sha256 = notebook_hash(Path(source))  # of the bytes executed, read before running
+    notebook = nbformat.read(source, as_version=4)
+    # IPC transport: local sockets in a private folder, and no "running over TCP without
+    # encryption" warning from ipykernel 7 at every kernel start.
+    ipc_dir = tempfile.mkdtemp(prefix="lesson-kernel-")
+    ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "kernel")}})
+    client = NotebookClient(
+        notebook,
+        config=ipc,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_SECONDS,
+        allow_errors=False,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(Path(source).parent)}},
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise LessonExecutionError(f"{Path(source).name}: a cell raised\n{error}") from None
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+    problems = [
+        f"cell {cell.get('id')}: traceback on stderr"
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+        and output.get("name") == "stderr"
+        and "Traceback" in output.get("text", "")
+    ]
+    if problems:
+        raise LessonExecutionError(f"{Path(source).name}: " + "; ".join(problems))
+    notebook.metadata["kinesis_course"] = {
+        "cache_key": key,
+        "notebook_sha256": source_sha256,
+    }
+    target_path = Path(target)
+    partial = target_path.with_suffix(".ipynb.partial")
+    nbformat.write(notebook, partial)
+    os.replace(partial, target_path)
+    return time.monotonic() - started
+
+
+def _cached_keys(executed: Path) -> dict:
+    try:
+        notebook = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return notebook.get("metadata", {}).get("kinesis_course", {})
+
+
+def execute_all(
+    sources: list[Path] | None = None,
+    out_dir: Path = OUT_DIR,
+    jobs: int | None = None,
+    force: bool = False,
+) -> list[Executed]:
+    """Execute every stale lesson into ``out_dir``; return one entry per lesson, in order."""
+    sources = lesson_paths() if sources is None else sources
+    # LESSONS_CACHE=reuse keeps any executed copy whose toolkit changed (notebook edits still
+    # re-execute): handy while writing site pages; never set in CI.
+    reuse = os.environ.get("LESSONS_CACHE") == "reuse"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = toolkit_fingerprint()
+    plan = []
+    for source in sources:
+        target = out_dir / source.name
+        key = cache_key(source, fingerprint)
+        cached = _cached_keys(target) if target.exists() and not force else {}
+        fresh = cached.get("cache_key") == key or (
+            reuse and cached.get("notebook_sha256") == notebook_hash(source)
+        )
+        plan.append((source, target, key, fresh))
+
+    stale = [(s, t, k) for s, t, k, fresh in plan if not fresh]
+    seconds: dict[Path, float] = {}
+    if stale:
+        workers = jobs or min(len(stale), max(1, os.cpu_count() or 1))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {
+                source: pool.submit(_execute_one, str(source), str(target), key)
+                for source, target, key in stale
+            }
+            failures = []
+            for source, future in futures.items():
+                try:
+                    seconds[source] = future.result()
+                except LessonExecutionError as error:
+                    failures.append(str(error))
+            if failures:
+                raise LessonExecutionError("\n\n".join(failures))
+
+    # Executed copies of lessons that no longer exist must not reach the site.
+    wanted = {source.name for source in sources}
+    for leftover in out_dir.glob("*.ipynb"):
+        if leftover.name not in wanted:
+            leftover.unlink()
+
+    return [
+        Executed(source, target, seconds.get(source, 0.0), fresh)
+        for source, target, _key, fresh in plan
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="ignore the cache")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel kernels")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    results = execute_all(force=args.force, jobs=args.jobs)
+    for result in results:
+        how = "cached" if result.cached else f"{result.seconds:5.1f} s"
+        print(f"{result.source.name:40} {how}")
+    print(f"{len(results)} lessons in {time.monotonic() - started:.1f} s → {OUT_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -25,8 +25,6 @@ help:
 	@echo "make lab       start JupyterLab on the course (creates .venv and installs first)"
 	@echo "make test      install, then run every check (lint + tests)"
 	@echo "make endpoint  local AWS endpoint for CLI labs on 127.0.0.1:$(PORT) (PORT=... to change)"
-	@echo "make site      build the course website into build/site (strict, offline)"
-	@echo "make serve-site  preview the website locally"
 	@echo "make bench     run the benchmark scripts and print their figures"
 	@echo "make release   generate the release (learner) version of every quiz in quizzes/source"
 	@echo "make grade QUIZ=<quiz> SUBMISSIONS=<folder or .zip>"

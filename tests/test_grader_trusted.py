@@ -118,6 +118,17 @@ def test_a_missing_answer_gets_the_release_stub():
     )
 
 
+def test_the_stub_keeps_the_indentation_of_a_solution_inside_a_function():
+    source = (
+        'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
+    )
+    stub = release_stub(source)
+    compile(stub, "answer", "exec")  # still valid Python
+    assert stub == (
+        'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError()\n'
+    )
+
+
 def test_a_notebook_from_another_quiz_is_refused():
     with pytest.raises(WrongNotebook, match="another quiz"):
         rebuild(quiz(), submission({"other_quiz_answer": "x = 1"}))

@@ -116,8 +116,14 @@ def strip_expectations(source: str, grade_id: str) -> tuple[str, list[Expectatio
 
 
 def release_stub(source: str) -> str:
-    """An answer cell as the learner received it: the solution region replaced by a stub."""
-    return SOLUTION_REGION.sub(STUB, source)
+    """An answer cell as the learner received it: the solution region replaced by a stub,
+    indented like the region (a solution inside a function keeps a valid function body)."""
+
+    def stub(match: re.Match[str]) -> str:
+        indent = re.match(r"[ \t]*", match.group(0)).group(0)
+        return "".join(indent + line + "\n" for line in STUB.splitlines())
+
+    return SOLUTION_REGION.sub(stub, source)
 
 
 def _student_answers(student: Any) -> dict[str, str]:

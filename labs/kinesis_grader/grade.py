@@ -67,6 +67,7 @@ class Worker:
             name=f"kinesis-grader-{quiz}",
         )
         self.started: dict[int, float] = {}  # pid → start time of every process it started
+        self.died = False  # set when the worker's pipe closed or the process ended
         self.process.start()
         child.close()
         if self._receive(WORKER_START_TIMEOUT) is None:
@@ -82,9 +83,13 @@ class Worker:
                 self._remember_children()
                 if self.connection.poll(max(0.0, min(1.0, deadline - time.monotonic()))):
                     return self.connection.recv()
-                if time.monotonic() >= deadline or not self.process.is_alive():
+                if not self.process.is_alive():
+                    self.died = True
                     return None
-        except (EOFError, OSError):
+                if time.monotonic() >= deadline:
+                    return None
+        except (EOFError, OSError):  # the pipe closed: the worker is gone (maybe not reaped yet)
+            self.died = True
             return None
 
     def _remember_children(self) -> None:
@@ -264,7 +269,7 @@ def grade(
                 worker = Worker(course, quiz, cell_timeout, log_path)
             outcome = worker.grade(student, student_timeout)
             if outcome is None:  # hung past the limit, or the worker died: replace it
-                alive = worker.process.is_alive()
+                alive = not worker.died
                 worker.kill()
                 worker = None
                 forget_submission(course, quiz, student)

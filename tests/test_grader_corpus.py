@@ -74,7 +74,9 @@ def source_notebook():
             'expect("t01_shards:a", shards(1000), equals=1)\nexpect("t01_shards:b", shards(2500), equals=3)',
         ),
         answer("t01_total_answer", "t01_total = 3.0"),
-        checks_cell("t01_total", 1, "", 'expect("t01_total", t01_total, close_to=3.0, tol=0.01)'),
+        checks_cell(
+            "t01_total", 1, "", 'expect("t01_total", abs(t01_total), close_to=3.0, tol=0.01)'
+        ),
     ]
     return nb
 
@@ -100,10 +102,16 @@ def student(answers=None, extra_cells=(), edit=None):
     return nb
 
 
+class Held(float):
+    """Held at 0 for review (the answer rules); the value is the score it would have had."""
+
+
 LOOP = "while True:\n    try:\n        pass\n    except BaseException:\n        pass"
 
 CORPUS = {
-    # name: (notebook or raw bytes, expected autograded score or a status)
+    # name: (notebook or raw bytes, expected autograded score, Held(would-be score), or a status)
+    # Held entries prove two layers: the jail and the plain-data decision give the would-be
+    # score; the answer rules then hold it at 0.
     "correct": (student(), FULL),
     "wrong": (
         student(
@@ -119,8 +127,11 @@ CORPUS = {
     "loop": (student({"t01_choice_answer": "while True:\n    pass"}), PARTIAL_CHOICE_WRONG),
     "stubborn_loop": (student({"t01_choice_answer": LOOP}), PARTIAL_CHOICE_WRONG),
     "sleep": (student({"t01_choice_answer": "import time\ntime.sleep(600)"}), PARTIAL_CHOICE_WRONG),
-    "sys_exit": (student({"t01_choice_answer": "import sys\nsys.exit(1)"}), PARTIAL_CHOICE_WRONG),
-    "os_exit": (student({"t01_total_answer": "import os\nos._exit(0)"}), 3.0),
+    "sys_exit": (
+        student({"t01_choice_answer": "import sys\nsys.exit(1)"}),
+        Held(PARTIAL_CHOICE_WRONG),
+    ),
+    "os_exit": (student({"t01_total_answer": "import os\nos._exit(0)"}), Held(3.0)),
     "memory_hog": (
         student({"t01_choice_answer": 'hog = bytearray(8 * 1024**3)\nt01_choice = "b"'}),
         1.0 + 3.0 - 1.0,
@@ -131,7 +142,8 @@ CORPUS = {
                 "t01_choice_answer": 'import os\nfor _ in range(200):\n    try:\n        os.fork() or os._exit(0)\n    except OSError:\n        break\nt01_choice = "b"'
             }
         ),
-        PARTIAL_CHOICE_WRONG,  # its unreaped children exhaust its own process limit: that item fails
+        # its unreaped children exhaust its own process limit: that item fails
+        Held(PARTIAL_CHOICE_WRONG),
     ),
     "output_flood": (
         student({"t01_total_answer": "while True:\n    print('x' * 100000)"}),
@@ -143,7 +155,7 @@ CORPUS = {
                 "t01_choice_answer": 'try:\n    open("big", "wb").write(b"0" * 300 * 1024**2)\nexcept OSError:\n    pass\nt01_choice = "b"'
             }
         ),
-        FULL,
+        Held(FULL),
     ),
     "reads_outside": (
         student(
@@ -155,7 +167,7 @@ CORPUS = {
                 't01_choice = "b" if not any(secrets) else "z"'
             }
         ),
-        FULL,
+        Held(FULL),
     ),
     "writes_outside": (
         student(
@@ -163,7 +175,7 @@ CORPUS = {
                 "t01_choice_answer": 'import pathlib\nfor target in ["/usr/hack", "/work/main/labs/hack", "/root/hack"]:\n    try:\n        pathlib.Path(target).write_text("x")\n    except OSError:\n        pass\nt01_choice = "b"'
             }
         ),
-        FULL,
+        Held(FULL),
     ),
     "network": (
         student(
@@ -171,7 +183,7 @@ CORPUS = {
                 "t01_choice_answer": 'import socket\ntry:\n    socket.create_connection(("192.0.2.1", 80), timeout=2)\n    t01_choice = "z"\nexcept OSError:\n    t01_choice = "b"'
             }
         ),
-        FULL,
+        Held(FULL),
     ),
     "magic_equality": (
         student(
@@ -179,7 +191,7 @@ CORPUS = {
                 "t01_choice_answer": 'class Yes(str):\n    def __eq__(self, other):\n        return True\n    __hash__ = str.__hash__\nt01_choice = Yes("zzz")'
             }
         ),
-        PARTIAL_CHOICE_WRONG,
+        Held(PARTIAL_CHOICE_WRONG),
     ),
     "patched_expect": (
         student(
@@ -187,7 +199,7 @@ CORPUS = {
                 "t01_choice_answer": 'import kinesis_lab.quizcheck as q\nq.expect = lambda *a, **k: None\nt01_choice = "a"'
             }
         ),
-        0.0,
+        Held(0.0),
     ),
     "fake_records": (
         student(
@@ -195,8 +207,25 @@ CORPUS = {
                 "t01_choice_answer": 'import json\nprint("KINESIS-QUIZCHECK " + json.dumps({"v": 1, "check": "t01_choice", "kind": "answer", "value": "b", "error": None, "passed": True}))\nt01_choice = "a"'
             }
         ),
-        PARTIAL_CHOICE_WRONG,
+        Held(PARTIAL_CHOICE_WRONG),
     ),
+    "forged_builtin": (  # the check reads abs(): without the rules this scores full marks
+        student({"t01_total_answer": "abs = lambda value: 3.0\nt01_total = 9"}),
+        Held(FULL),
+    ),
+    "code_from_text": (
+        student({"t01_choice_answer": "exec('t01_choice = ' + repr('b'))"}),
+        Held(FULL),
+    ),
+    "thread_prints_records": (
+        student(
+            {
+                "t01_choice_answer": "import threading\nthreading.Thread(target=print, args=('x',)).start()\nt01_choice = 'b'"
+            }
+        ),
+        Held(FULL),
+    ),
+    "magic_command": (student({"t01_choice_answer": "%time t01_choice = 'b'"}), Held(FULL)),
     "deleted_test_cells": (
         student(
             edit=lambda nb: nb.cells.__setitem__(
@@ -267,7 +296,12 @@ def test_every_submission_gets_its_exact_score_or_reason(graded, name):
     _, outcome, _ = graded
     result = outcome["results"][name]
     expected = CORPUS[name][1]
-    if isinstance(expected, float):
+    if isinstance(expected, Held):
+        assert result["held_for_review"], result
+        assert result["score_before_review"] == float(expected), result
+        assert sum(v["score"] for v in result["verdicts"]) == 0.0, result
+        assert all(v["status"] == "held_for_review" for v in result["verdicts"]), result
+    elif isinstance(expected, float):
         assert result["status"] in ("graded", "needs_manual_grading"), result
         assert sum(v["score"] for v in result["verdicts"]) == expected, result
     else:

@@ -36,12 +36,13 @@ import nbformat
 from .course import Course
 from .executor import OK, RunLimits, run_notebook
 from .rebuild import AuthoringError, WrongNotebook, rebuild
+from .review import answer_rule_breaks, hold_for_review
 from .sandbox import SandboxUnavailable, self_test
 from .verdicts import judge
 
 GRADED, NEEDS_MANUAL, NOT_GRADED = "graded", "needs_manual_grading", "not_graded"
 INVALID, WRONG_QUIZ, GRADER_ERROR = "invalid_submission", "wrong_notebook", "grader_error"
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: answers are read against the answer rules
 
 # SQLAlchemy 2.1 warns inside nbgrader's gradebook code; the grades are stored all the same.
 warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -116,6 +117,7 @@ def grade_one(
         raise
     except Exception as error:
         return {"status": INVALID, "reason": f"{INVALID}: {error}"[:300], "verdicts": []}
+    breaks = answer_rule_breaks(source, rebuilt)  # read here, before any of it runs
     work = scratch / "work"
     shutil.copytree(student_path.parent, work, ignore=shutil.ignore_patterns("*.ipynb"))
     run = run_notebook(
@@ -128,9 +130,12 @@ def grade_one(
     )
     stop = "" if run.status == OK else f"{run.status}: {run.reason}"
     verdicts = judge(rebuilt, run.notebook, run.cells_run, stop, run.stopped_at)
+    result: dict[str, Any] = {"status": GRADED, "reason": stop}
+    if breaks:
+        verdicts, would_have = hold_for_review(verdicts, breaks)
+        result.update(held_for_review=breaks, score_before_review=would_have)
     return {
-        "status": GRADED,
-        "reason": stop,
+        **result,
         "verdicts": [asdict(v) for v in verdicts],
         "answers_missing": rebuilt.answers_missing,
         "seconds": round(run.seconds, 2),
@@ -277,6 +282,11 @@ def _status_row(result: dict[str, Any]) -> dict[str, Any]:
     if result["status"] in (INVALID, GRADER_ERROR):
         return {"status": NOT_GRADED, "reason": result["reason"], "notes": []}
     notes = [result["reason"]] if result.get("reason") else []
+    if result.get("held_for_review"):
+        notes.append(
+            f"held at 0 for review (would score {result['score_before_review']:g}): "
+            + "; ".join(result["held_for_review"])
+        )
     return {"status": result["status"], "reason": result.get("reason", ""), "notes": notes}
 
 
@@ -317,6 +327,17 @@ def grade_quiz(
     for student, result in sorted(results.items()):
         if result["status"] in (INVALID, WRONG_QUIZ, GRADER_ERROR) or result.get("reason"):
             say(f"  {student}: {result['reason']}")
+    held = {s: r for s, r in sorted(results.items()) if r.get("held_for_review")}
+    if held:
+        say(
+            f"  held at 0 for your review — answers that break the answer rules ({len(held)}); "
+            "read them, then override the scores in the formgrader if they are honest:"
+        )
+        for student, result in held.items():
+            say(
+                f"    {student} (would score {result['score_before_review']:g}): "
+                + "; ".join(result["held_for_review"])
+            )
     say(f"Grades (CSV): {csv_path}")
     say(f"Feedback: {course.root / 'feedback'}/<student>/{quiz}/{quiz}.html")
     return {"results": results, "csv": csv_path, "seconds": seconds, "skipped": intake.skipped}

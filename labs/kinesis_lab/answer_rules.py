@@ -1,0 +1,395 @@
+"""The rules graded answers follow, read from the answer's source text — never by running it.
+
+Why: a learner's answer runs in the same Python process as the checks after it, and Python
+has no walls inside a process. Code that imports the checking machinery, reaches for private
+or reflective attributes, runs code built from strings, patches attributes or rebinds the
+quiz's given names could make a check report whatever it likes. Every such route needs one
+of a few syntactic forms, so the trusted grader reads each answer *before* believing its
+checks (outside the kernel, where the answer cannot interfere) and holds the autograded
+score of a submission that breaks a rule at 0 for the instructor's review.
+
+The rules (worded for learners in :data:`RULES_FOR_LEARNERS`):
+
+1. import only the listed standard modules and the course's learner-facing modules;
+2. no code from strings or reflection: ``exec``, ``eval``, ``compile``, ``__import__``,
+   ``getattr``/``setattr``/``delattr``, ``globals``/``locals``/``vars``, ``open``,
+   ``get_ipython`` (IPython magics turn into it), and no private (``_x``) or dunder attribute
+   other than ``__init__``;
+3. no attribute assignment or deletion except on ``self``/``cls``;
+4. the quiz's given names that its checks read (from the read-only cells) are not rebound,
+   item-assigned or changed in place.
+
+This module imports only the standard library (IPython optionally, to read magics).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+ALLOWED_STANDARD_MODULES = frozenset(
+    {
+        "base64",
+        "binascii",
+        "bisect",
+        "calendar",
+        "collections",
+        "copy",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "enum",
+        "fractions",
+        "functools",
+        "hashlib",
+        "heapq",
+        "itertools",
+        "json",
+        "math",
+        "random",
+        "re",
+        "statistics",
+        "string",
+        "struct",
+        "textwrap",
+        "time",
+        "uuid",
+        "zlib",
+        "zoneinfo",
+    }
+)
+# The toolkit modules lessons teach learners to call; the checking, observing, session and
+# simulation machinery is not among them.
+ALLOWED_COURSE_MODULES = frozenset(
+    {
+        "kinesis_lab",
+        "kinesis_lab.aggregation",
+        "kinesis_lab.capstones",
+        "kinesis_lab.capstones.pipeline",
+        "kinesis_lab.capstones.scoring",
+        "kinesis_lab.consumers",
+        "kinesis_lab.data",
+        "kinesis_lab.data.iot",
+        "kinesis_lab.data.payments",
+        "kinesis_lab.data.records",
+        "kinesis_lab.data.social",
+        "kinesis_lab.delivery",
+        "kinesis_lab.facts",
+        "kinesis_lab.fanout",
+        "kinesis_lab.firehose_lessons",
+        "kinesis_lab.flink_sizing",
+        "kinesis_lab.keys",
+        "kinesis_lab.lambda_lessons",
+        "kinesis_lab.mini_kcl",
+        "kinesis_lab.policies",
+        "kinesis_lab.producers",
+        "kinesis_lab.readers",
+        "kinesis_lab.scaling",
+        "kinesis_lab.service_selection",
+        "kinesis_lab.sizing",
+        "kinesis_lab.video_storage",
+        "kinesis_lab.windowing",
+    }
+)
+# The course's own modules that answers may not touch, by the name an attribute would use.
+COURSE_MACHINERY = frozenset(
+    {
+        "awsenv",
+        "behaviour",
+        "checks",
+        "cli",
+        "clock",
+        "clockcontrol",
+        "endpoint",
+        "fidelity",
+        "labresources",
+        "netguard",
+        "quizcheck",
+        "quizobserve",
+        "quizobserve_capstones",
+        "quizobserve_consumers",
+        "quizobserve_lambda",
+        "quizobserve_streams",
+        "retrysleep",
+        "session",
+        "simulation",
+    }
+)
+FORBIDDEN_NAMES = frozenset(
+    {
+        "__builtins__",
+        "__import__",
+        "__loader__",
+        "__spec__",
+        "breakpoint",
+        "compile",
+        "delattr",
+        "eval",
+        "exec",
+        "get_ipython",
+        "getattr",
+        "globals",
+        "locals",
+        "open",
+        "setattr",
+        "vars",
+    }
+)
+# Attributes that lead to frames, code or a client's event hooks (and so to other code's data).
+FORBIDDEN_ATTRIBUTES = frozenset(
+    {"meta", "f_back", "f_globals", "f_locals", "gi_frame", "cr_frame", "ag_frame", "tb_frame"}
+)
+ALLOWED_DUNDERS = frozenset({"__init__"})
+MUTATING_METHODS = frozenset(
+    {
+        "add",
+        "append",
+        "clear",
+        "difference_update",
+        "discard",
+        "extend",
+        "insert",
+        "intersection_update",
+        "pop",
+        "popitem",
+        "remove",
+        "reverse",
+        "setdefault",
+        "sort",
+        "symmetric_difference_update",
+        "update",
+    }
+)
+CHECK_RECORD_MARK = "QUIZCHECK"
+
+RULES_FOR_LEARNERS = (
+    "Graded answers are plain Python with the course's toolkit: import only standard modules "
+    "such as json, math, time, hashlib, base64, collections, and the kinesis_lab modules the "
+    "lessons use; no exec/eval/getattr/setattr/open, no private (_name) attributes, no "
+    "attribute assignment outside your own classes, and leave the quiz's given names (the "
+    "read-only cells) as they are. An answer that breaks a rule is held at 0 points until "
+    "your instructor reviews it."
+)
+
+
+@dataclass(frozen=True)
+class RuleBreak:
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.what}"
+
+
+def python_source(cell_source: str) -> str:
+    """The Python a kernel would run for a cell (IPython magics become ``get_ipython()`` calls)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # pragma: no cover - IPython is always there with a kernel
+        return cell_source
+    try:
+        return TransformerManager().transform_cell(cell_source)
+    except Exception:
+        return cell_source
+
+
+def module_allowed(name: str) -> bool:
+    top = name.split(".")[0]
+    if top == "kinesis_lab":
+        return name in ALLOWED_COURSE_MODULES
+    return name in ALLOWED_STANDARD_MODULES or (
+        top in ALLOWED_STANDARD_MODULES and _is_submodule(name)
+    )
+
+
+def _is_submodule(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _root(node: ast.AST) -> str | None:
+    """The name an attribute/subscript chain starts from (``a`` in ``a.b[1].c``)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+class _Reader(ast.NodeVisitor):
+    def __init__(self, protected: frozenset[str]) -> None:
+        self.protected = protected
+        self.found: list[RuleBreak] = []
+        self.depth = 0  # function nesting: rebinding a local name is not rebinding a given one
+
+    def flag(self, node: ast.AST, what: str) -> None:
+        self.found.append(RuleBreak(getattr(node, "lineno", 0), what))
+
+    # imports ----------------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if not module_allowed(alias.name):
+                self.flag(node, f"imports {alias.name}")
+            if alias.asname:
+                self._bind(node, alias.asname)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level or not module_allowed(module):
+            self.flag(node, f"imports from {'.' * node.level}{module}")
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                self.flag(node, f"imports * from {module}")
+                continue
+            full = f"{module}.{alias.name}"
+            if _is_submodule(full) and not module_allowed(full):
+                self.flag(node, f"imports {full}")
+            if alias.asname:
+                self._bind(node, alias.asname)
+
+    # names and attributes ---------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id in FORBIDDEN_NAMES:
+            self.flag(node, f"uses {node.id}")
+        elif isinstance(node.ctx, (ast.Store, ast.Del)):
+            self._bind(node, node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        attr = node.attr
+        if attr.startswith("_") and attr not in ALLOWED_DUNDERS:
+            self.flag(node, f"uses the private attribute .{attr}")
+        elif attr in FORBIDDEN_ATTRIBUTES or attr in COURSE_MACHINERY:
+            self.flag(node, f"uses .{attr}")
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and _root(node) not in ("self", "cls"):
+            self.flag(node, f"assigns the attribute {ast.unparse(node)}")
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and _root(node) in self.protected:
+            self.flag(node, f"changes the given name {_root(node)}")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in MUTATING_METHODS
+            and _root(func.value) in self.protected
+        ):
+            self.flag(node, f"changes the given name {_root(func.value)} (.{func.attr})")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and ("__" in node.value or CHECK_RECORD_MARK in node.value):
+            self.flag(node, "a text that names a private attribute or a check record")
+
+    def visit_Global(self, node: ast.Global) -> None:
+        for name in node.names:
+            if name in self.protected:
+                self.flag(node, f"rebinds the given name {name} (global)")
+
+    # scopes -----------------------------------------------------------------------------
+    def _bind(self, node: ast.AST, name: str) -> None:
+        if self.depth == 0 and name in self.protected:
+            self.flag(node, f"rebinds the given name {name}")
+
+    def _scoped(self, node: ast.AST) -> None:
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._bind(node, node.name)
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self.depth += 1
+        for child in [node.args, *node.body]:
+            self.visit(child)
+        if node.returns:
+            self.visit(node.returns)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._bind(node, node.name)
+        for child in [*node.bases, *node.keywords, *node.decorator_list]:
+            self.visit(child)
+        self.depth += 1
+        for child in node.body:
+            self.visit(child)
+        self.depth -= 1
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._scoped(node)
+
+    def visit_ListComp(self, node: ast.AST) -> None:
+        self._scoped(node)
+
+    visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_ListComp  # type: ignore[assignment]
+
+
+def rule_breaks(cell_source: str, given_names: Iterable[str] = ()) -> list[RuleBreak]:
+    """What in one answer cell breaks the answer rules (empty: nothing).
+
+    ``given_names``: the quiz's names its checks read from the read-only cells. A cell that is
+    not valid Python breaks no rule here (the kernel reports its SyntaxError and its checks
+    fail on their own)."""
+    try:
+        tree = ast.parse(python_source(cell_source))
+    except (SyntaxError, ValueError):
+        return []
+    reader = _Reader(frozenset(given_names))
+    reader.visit(tree)
+    return sorted(set(reader.found), key=lambda found: (found.line, found.what))
+
+
+def bound_names(cell_source: str, imports: bool = True) -> set[str]:
+    """Names a cell binds at the top level (``imports``: count the names imports bind)."""
+    try:
+        tree = ast.parse(python_source(cell_source))
+    except (SyntaxError, ValueError):
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, (ast.Import, ast.ImportFrom)) and imports:
+                names |= {(a.asname or a.name).split(".")[0] for a in child.names}
+    return names
+
+
+def free_names(cell_source: str) -> set[str]:
+    """Names a check cell reads but does not bind itself: its inputs, built-ins included."""
+    try:
+        tree = ast.parse(python_source(cell_source))
+    except (SyntaxError, ValueError):
+        return set()
+    loaded, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return loaded - bound
+
+
+def protected_names(answer_cells: Iterable[str], check_cells: Iterable[str]) -> set[str]:
+    """The names answers must leave alone: what the checks read that answers do not define
+    (given constants, imported helpers, built-ins such as ``len`` or ``print``).
+
+    ``answer_cells`` are the instructor's solutions: the names they define are the answers."""
+    answers = set().union(*(bound_names(c, imports=False) for c in answer_cells))
+    read = set().union(*(free_names(c) for c in check_cells))
+    return read - answers

@@ -1,0 +1,124 @@
+"""The answer rules: every route an answer could use to make a check lie is caught by reading
+its source; honest answers (every quiz's own solutions) break no rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kinesis_grader.rebuild import strip_expectations
+from kinesis_lab.answer_rules import (
+    RULES_FOR_LEARNERS,
+    free_names,
+    protected_names,
+    rule_breaks,
+)
+
+QUIZ_SOURCES = sorted(Path("quizzes/source").glob("*/*.ipynb"))
+GIVEN = {"STREAM", "SAFETY_SENSORS", "len", "print"}
+
+
+def whats(source: str, given=GIVEN) -> list[str]:
+    return [found.what for found in rule_breaks(source, given)]
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import kinesis_lab.quizcheck as q\nq.expect = print", "imports kinesis_lab.quizcheck"),
+        ("from kinesis_lab import quizobserve", "imports kinesis_lab.quizobserve"),
+        (
+            "from kinesis_lab.quizobserve import stream_facts",
+            "imports from kinesis_lab.quizobserve",
+        ),
+        ("import kinesis_lab\nkinesis_lab.session", "uses .session"),
+        ("import sys\nsys.stdout = None", "imports sys"),
+        ("import threading", "imports threading"),
+        ("import builtins", "imports builtins"),
+        ("from . import x", "imports from ."),
+        ("exec('t01_choice = 1')", "uses exec"),
+        ("eval('1')", "uses eval"),
+        ("f = getattr\n", "uses getattr"),
+        ("setattr(thing, 'x', 1)", "uses setattr"),
+        ("globals()['x'] = 1", "uses globals"),
+        ("open('/proc/self/mem', 'wb')", "uses open"),
+        ("%time x = 1", "uses get_ipython"),
+        ("!ls", "uses get_ipython"),
+        ("x = ().__class__.__base__.__subclasses__()", "uses the private attribute .__class__"),
+        ("lab.kinesis._endpoint", "uses the private attribute ._endpoint"),
+        ("lab.kinesis.meta.events.register('after-call', hook)", "uses .meta"),
+        ("try:\n    1/0\nexcept Exception as e:\n    e.tb_frame", "uses .tb_frame"),
+        ("lab.kinesis.list_shards = fake", "assigns the attribute lab.kinesis.list_shards"),
+        ("del lab.kinesis", "assigns the attribute lab.kinesis"),
+        ("STREAM = 'another'", "rebinds the given name STREAM"),
+        ("for STREAM in []:\n    pass", "rebinds the given name STREAM"),
+        ("def len(x):\n    return 600", "rebinds the given name len"),
+        ("print = lambda *a: None", "rebinds the given name print"),
+        ("from json import dumps as print", "rebinds the given name print"),
+        ("SAFETY_SENSORS.clear()", "changes the given name SAFETY_SENSORS (.clear)"),
+        ("SAFETY_SENSORS[0] = 'x'", "changes the given name SAFETY_SENSORS"),
+        ("def f():\n    global STREAM\n    STREAM = 1", "rebinds the given name STREAM (global)"),
+        (
+            "print('KINESIS-' + 'QUIZCHECK {}')",
+            "a text that names a private attribute or a check record",
+        ),
+    ],
+)
+def test_each_route_to_a_lying_check_breaks_a_rule(source, expected):
+    assert expected in whats(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import json, math, time, hashlib, base64, random\nfrom collections import Counter",
+        "from collections.abc import Mapping",
+        "from kinesis_lab import start_lab\nfrom kinesis_lab.data import batched",
+        "from kinesis_lab.readers import list_all_shards\nimport kinesis_lab.keys as keys",
+        "class Buffer:\n    def __init__(self):\n        self.items = []\n        super().__init__()",
+        "def f(STREAM):\n    STREAM = STREAM + '-x'\n    return [len(s) for s in STREAM]",
+        "records = []\nrecords.append(1)\nlabel = f'{STREAM}-copy'",
+        "print(len(SAFETY_SENSORS), sorted(SAFETY_SENSORS))",
+        "t01_choice = 'b'  # a comment that says exec and __import__",
+        "def broken(:\n    pass",  # not Python: the kernel reports it, the checks fail alone
+    ],
+)
+def test_honest_answers_break_no_rule(source):
+    assert whats(source) == []
+
+
+def test_names_a_check_reads_but_answers_define_are_not_protected():
+    checks = [
+        "from kinesis_lab.quizcheck import expect\n"
+        "observed = stream_facts(STREAM)\nexpect('x', len(observed), shards_for(3))"
+    ]
+    answers = ["def shards_for(n):\n    return n", "import json\nlab.create_stream(STREAM)"]
+    assert free_names(checks[0]) == {"stream_facts", "STREAM", "len", "shards_for"}
+    assert protected_names(answers, checks) == {"stream_facts", "STREAM", "len"}
+
+
+@pytest.mark.parametrize("path", QUIZ_SOURCES, ids=lambda p: p.stem)
+def test_every_quiz_solution_follows_the_rules(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+    def sources(flag):
+        return [
+            "".join(c["source"])
+            for c in cells
+            if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get(flag)
+        ]
+
+    checks = [strip_expectations(s, "check")[0] for s in sources("grade")]
+    protected = protected_names(sources("solution"), checks)
+    assert "print" in protected  # every quiz's checks print what they saw
+    for answer in sources("solution"):
+        assert rule_breaks(answer, protected) == [], answer
+
+
+def test_every_quiz_tells_learners_the_rules():
+    for path in QUIZ_SOURCES:
+        intro = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
+        assert "answer rules" in intro, path
+    assert "held at 0" in RULES_FOR_LEARNERS

@@ -28,6 +28,22 @@ def whats(source: str, given=GIVEN) -> list[str]:
     "source, expected",
     [
         ("import kinesis_lab.quizcheck as q\nq.expect = print", "imports kinesis_lab.quizcheck"),
+        (
+            "from kinesis_lab.lambda_lessons import CHECK_FAILURES as failures\nfailures.clear()",
+            "imports kinesis_lab.lambda_lessons.CHECK_FAILURES, which the course's own code shares",
+        ),
+        (
+            "import kinesis_lab.fanout as fanout\nfanout.STANDARD_DELAY_MS.update(x=1)",
+            "uses fanout.STANDARD_DELAY_MS, which the course's own code shares",
+        ),
+        (
+            "import kinesis_lab.data\nkinesis_lab.widgets.show",
+            "uses kinesis_lab.widgets, reaches the module kinesis_lab.widgets, which answers may not use",
+        ),
+        (
+            "import kinesis_lab.policies\nkinesis_lab.policies.ROLE_NEEDS",
+            "uses kinesis_lab.policies.ROLE_NEEDS, which the course's own code shares",
+        ),
         ("from kinesis_lab import quizobserve", "imports kinesis_lab.quizobserve"),
         (
             "from kinesis_lab.quizobserve import stream_facts",
@@ -39,6 +55,10 @@ def whats(source: str, given=GIVEN) -> list[str]:
         ("import builtins", "imports builtins"),
         ("from . import x", "imports from ."),
         ("exec('t01_choice = 1')", "uses exec"),
+        ("def f(x: 'print(1)'):\n    pass", "a text used as a type annotation"),
+        ("def f(x) -> list['X']:\n    pass", "a text used as a type annotation"),
+        ("x: 'int' = 1", "a text used as a type annotation"),
+        ("from __future__ import annotations", "imports from __future__"),
         ("eval('1')", "uses eval"),
         ("f = getattr\n", "uses getattr"),
         ("setattr(thing, 'x', 1)", "uses setattr"),
@@ -77,6 +97,9 @@ def test_each_route_to_a_lying_check_breaks_a_rule(source, expected):
         "from collections.abc import Mapping",
         "from kinesis_lab import start_lab\nfrom kinesis_lab.data import batched",
         "from kinesis_lab.readers import list_all_shards\nimport kinesis_lab.keys as keys",
+        "import kinesis_lab.lambda_lessons as ll\nevent = ll.make_event([{'a': 1}], partition_key='a')",
+        "import json\njson.dumps({'a': 1})",
+        "def total(values: list[int], scale: float = 1.0) -> float:\n    return sum(values) * scale",
         "class Buffer:\n    def __init__(self):\n        self.items = []\n        super().__init__()",
         "def f(STREAM):\n    STREAM = STREAM + '-x'\n    return [len(s) for s in STREAM]",
         "records = []\nrecords.append(1)\nlabel = f'{STREAM}-copy'",

@@ -171,6 +171,17 @@ def test_wrong_missing_duplicated_or_unrun_checks_score_zero():
     assert judge(rebuilt, wrong, [0, 1, 2], "timeout: a cell ran too long", 2)[1].status == NOT_RUN
 
 
+def test_records_printed_before_an_error_do_not_count():
+    # e.g. a learner's function, called by the check, prints a forged record and raises so
+    # that the genuine one is never reported
+    rebuilt = rebuild(quiz(), submission({"q_a_answer": "", "q_b_answer": ""}))
+    error = {"output_type": "error", "ename": "ValueError", "evalue": "", "traceback": []}
+    nb = executed(rebuilt, {2: [report("q_a", 3), error]})
+    verdict = judge(rebuilt, nb, [0, 1, 2], "")[0]
+    assert (verdict.score, verdict.status) == (0.0, NO_ANSWER)
+    assert verdict.message == "your code raised ValueError before the check finished"
+
+
 def test_a_value_printed_by_another_cell_does_not_count():
     rebuilt = rebuild(quiz(), submission({"q_a_answer": "", "q_b_answer": ""}))
     nb = executed(rebuilt, {1: [report("q_a", 3)], 2: []})  # printed by the answer cell

@@ -2,8 +2,9 @@
 
 Why here and not in the kernel: code in the kernel can lie — an object whose ``==`` is always
 true, a patched ``expect``, a cell that blanks the tests after it. Here the grader reads the
-JSON lines each test cell printed (only from that cell's own output), checks that every
-expectation it holds was reported exactly once, and compares with :func:`quizcheck.decide`
+JSON lines each test cell printed (only from that cell's own output, and only if the cell
+finished without an error: records printed just before a raise prove nothing), checks that
+every expectation it holds was reported exactly once, and compares with :func:`quizcheck.decide`
 on plain data. An item scores its points only if all its checks pass.
 """
 
@@ -91,6 +92,11 @@ def judge(
             verdicts.append(Verdict(test.grade_id, test.points, 0.0, NOT_RUN, f"not run: {why}"))
             continue
         cell = executed.cells[test.index]
+        raised = _raised(cell)
+        if raised:  # a check cell must finish: records printed before an error prove nothing
+            message = f"your code raised {raised} before the check finished"
+            verdicts.append(Verdict(test.grade_id, test.points, 0.0, NO_ANSWER, message))
+            continue
         records = reported_values(cell)
         outcomes = [_check(e, records) for e in mine]
         if mine and all(status == PASSED for status, _ in outcomes):
@@ -99,8 +105,5 @@ def judge(
         status, message = next(((s, m) for s, m in outcomes if s != PASSED), (FAILED, ""))
         if not mine:
             status, message = FAILED, "this item has no automatic check"
-        raised = _raised(cell)
-        if status == NO_ANSWER and raised:
-            message = f"your code raised {raised} before the check could read your answer"
         verdicts.append(Verdict(test.grade_id, test.points, 0.0, status, message))
     return verdicts

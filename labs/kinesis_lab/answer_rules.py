@@ -16,8 +16,13 @@ The rules (worded for learners in :data:`RULES_FOR_LEARNERS`):
    ``get_ipython`` (IPython magics turn into it), and no private (``_x``) or dunder attribute
    other than ``__init__``;
 3. no attribute assignment or deletion except on ``self``/``cls``;
-4. the quiz's given names that its checks read (from the read-only cells) are not rebound,
-   item-assigned or changed in place.
+4. the names the quiz's checks read (given constants, helpers, built-ins such as ``len``) are
+   not rebound, item-assigned or changed in place, and no list, dict or set that an allowed
+   course module holds is reached (an alias could change it in place);
+5. no text annotations (``functools.singledispatch`` would evaluate them as code).
+
+The grader also refuses records a check cell printed before an error (see
+:mod:`kinesis_grader.verdicts`), which closes "print a record, then raise".
 
 This module imports only the standard library (IPython optionally, to read magics).
 """
@@ -211,6 +216,47 @@ def _is_submodule(name: str) -> bool:
         return False
 
 
+MUTABLE_TYPES = (list, dict, set, bytearray)
+
+
+def reached_through(module: str, names: tuple[str, ...]) -> str | None:
+    """What is wrong with reaching ``module.names…`` from an answer, if anything: a module
+    outside the list, or a list, dict or set the course's code holds (changing one in place
+    could change what a check computes). Read by importing the allowed module here, in the
+    grader, never by running the answer."""
+    if not module_allowed(module):
+        return None  # the import itself is flagged
+    try:
+        value, path = importlib.import_module(module), module
+        for name in names:
+            if name.startswith("_"):
+                return None  # flagged as private already
+            if path and _is_submodule(f"{path}.{name}"):
+                path = f"{path}.{name}"
+                if not module_allowed(path):
+                    return f"reaches the module {path}, which answers may not use"
+                value = importlib.import_module(path)
+                continue
+            value, path = getattr(value, name), ""
+            if isinstance(value, MUTABLE_TYPES):
+                return "which the course's own code shares"
+    except Exception:  # not there (the kernel will say so) or not importable here
+        return None
+    return None
+
+
+def _attribute_chain(node: ast.Attribute) -> tuple[str, ...] | None:
+    """``("a", "b", "c")`` for ``a.b.c``; None if the chain does not start from a name."""
+    names: list[str] = []
+    current: ast.AST = node
+    while isinstance(current, ast.Attribute):
+        names.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name):
+        return None
+    return (current.id, *reversed(names))
+
+
 def _root(node: ast.AST) -> str | None:
     """The name an attribute/subscript chain starts from (``a`` in ``a.b[1].c``)."""
     while isinstance(node, (ast.Attribute, ast.Subscript)):
@@ -221,6 +267,8 @@ def _root(node: ast.AST) -> str | None:
 class _Reader(ast.NodeVisitor):
     def __init__(self, protected: frozenset[str]) -> None:
         self.protected = protected
+        # name → (module, attribute path) for every name an import bound
+        self.imported: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.found: list[RuleBreak] = []
         self.depth = 0  # function nesting: rebinding a local name is not rebinding a given one
 
@@ -232,8 +280,13 @@ class _Reader(ast.NodeVisitor):
         for alias in node.names:
             if not module_allowed(alias.name):
                 self.flag(node, f"imports {alias.name}")
+                continue
             if alias.asname:
                 self._bind(node, alias.asname)
+                self.imported[alias.asname] = (alias.name, ())
+            else:
+                top = alias.name.split(".")[0]
+                self.imported[top] = (top, ())
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
@@ -245,10 +298,19 @@ class _Reader(ast.NodeVisitor):
                 self.flag(node, f"imports * from {module}")
                 continue
             full = f"{module}.{alias.name}"
-            if _is_submodule(full) and not module_allowed(full):
-                self.flag(node, f"imports {full}")
+            if _is_submodule(full):
+                if not module_allowed(full):
+                    self.flag(node, f"imports {full}")
+                    continue
+                bound_to: tuple[str, tuple[str, ...]] = (full, ())
+            else:
+                bound_to = (module, (alias.name,))
+                why = reached_through(*bound_to)
+                if why:
+                    self.flag(node, f"imports {full}, {why}")
             if alias.asname:
                 self._bind(node, alias.asname)
+            self.imported[alias.asname or alias.name] = bound_to
 
     # names and attributes ---------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
@@ -265,6 +327,12 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"uses .{attr}")
         if isinstance(node.ctx, (ast.Store, ast.Del)) and _root(node) not in ("self", "cls"):
             self.flag(node, f"assigns the attribute {ast.unparse(node)}")
+        chain = _attribute_chain(node)
+        if chain and chain[0] in self.imported:
+            module, names = self.imported[chain[0]]
+            why = reached_through(module, (*names, *chain[1:]))
+            if why:
+                self.flag(node, f"uses {ast.unparse(node)}, {why}")
         self.generic_visit(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
@@ -285,6 +353,22 @@ class _Reader(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and ("__" in node.value or CHECK_RECORD_MARK in node.value):
             self.flag(node, "a text that names a private attribute or a check record")
+
+    def visit_arg(self, node: ast.arg) -> None:
+        self._annotation(node.annotation)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._annotation(node.annotation)
+        self.generic_visit(node)
+
+    def _annotation(self, annotation: ast.AST | None) -> None:
+        """A text annotation is code the typing machinery may evaluate (functools.singledispatch
+        does): it would run without ever being read here."""
+        if annotation is not None and any(
+            isinstance(n, ast.Constant) and isinstance(n.value, str) for n in ast.walk(annotation)
+        ):
+            self.flag(annotation, "a text used as a type annotation")
 
     def visit_Global(self, node: ast.Global) -> None:
         for name in node.names:
@@ -309,6 +393,7 @@ class _Reader(ast.NodeVisitor):
         for child in [node.args, *node.body]:
             self.visit(child)
         if node.returns:
+            self._annotation(node.returns)
             self.visit(node.returns)
         self.depth -= 1
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kinesis_lab.answer_rules import protected_names, rule_breaks
+from kinesis_lab.answer_rules import RULES_FOR_LEARNERS, protected_names, rule_breaks
 
 from .rebuild import ROLE_ANSWER, ROLE_TEST, Rebuilt
 from .verdicts import Verdict
@@ -46,11 +46,16 @@ def answer_rule_breaks(source: Any, rebuilt: Rebuilt) -> list[str]:
 def hold_for_review(verdicts: list[Verdict], breaks: list[str]) -> tuple[list[Verdict], float]:
     """Every autograded item at 0 with a learner-facing reason; and the score they would have."""
     would_have = sum(verdict.score for verdict in verdicts)
-    message = (
-        "held at 0 for your instructor's review: your answers break the answer rules ("
-        + "; ".join(breaks[:3])
-        + ("; …" if len(breaks) > 3 else "")
-        + ")"
-    )
+    message = "held at 0 for your instructor's review (the answer rules, above)"
     held = [replace(verdict, score=0.0, status=HELD, message=message) for verdict in verdicts]
     return held, would_have
+
+
+def held_note(breaks: list[str]) -> str:
+    """What the learner's feedback says once, above the items."""
+    return (
+        "Your answers break the answer rules ("
+        + "; ".join(breaks)
+        + "), so every autograded item is held at 0 until your instructor has reviewed them. "
+        + RULES_FOR_LEARNERS
+    )

@@ -36,7 +36,7 @@ import nbformat
 from .course import Course
 from .executor import OK, RunLimits, run_notebook
 from .rebuild import AuthoringError, WrongNotebook, rebuild
-from .review import answer_rule_breaks, hold_for_review
+from .review import answer_rule_breaks, held_note, hold_for_review
 from .sandbox import SandboxUnavailable, self_test
 from .verdicts import judge
 
@@ -152,6 +152,8 @@ def feedback_html(quiz: str, student: str, result: dict[str, Any]) -> str:
     earned = sum(v["score"] for v in result.get("verdicts", []))
     possible = sum(v["points"] for v in result.get("verdicts", []))
     note = f"<p>{html.escape(result['reason'])}</p>" if result.get("reason") else ""
+    if result.get("held_for_review"):
+        note += f"<p><strong>{html.escape(held_note(result['held_for_review']))}</strong></p>"
     return (
         f"<!doctype html><meta charset='utf-8'><title>{html.escape(quiz)} feedback</title>"
         f"<h1>{html.escape(quiz)} — feedback for {html.escape(student)}</h1>{note}"
@@ -226,9 +228,10 @@ def grade_batch(
             )
             results[submission.student_id] = result
             earned = sum(v["score"] for v in result.get("verdicts", []))
+            held = " (held for review)" if result.get("held_for_review") else ""
             say(
                 f"student {number} of {total} · {submission.student_id} · {result['status']} "
-                f"{earned:g} · elapsed {elapsed:.0f} s · about {left:.0f} s left"
+                f"{earned:g}{held} · elapsed {elapsed:.0f} s · about {left:.0f} s left"
             )
         return results
 

@@ -1,5 +1,6 @@
 """Trusted grading figures (issue 6): the fault corpus's grading time per submission (median,
-p95) and the grader's peak memory while grading the output flood (aim: under 200 MB).
+p95), the grader's peak memory while grading the output flood (aim: under 200 MB), and the
+time to read one submission of each real quiz against the answer rules (median of 5 runs).
 
     sudo .venv/bin/python benchmarks/bench_trusted_grading.py
 """
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,8 +92,30 @@ def flood_memory() -> None:
     )
 
 
+def answer_rule_times() -> None:
+    from kinesis_grader.rebuild import rebuild
+    from kinesis_grader.review import answer_rule_breaks
+
+    per_quiz = []
+    for path in sorted((REPO / "quizzes" / "source").glob("*/*.ipynb")):
+        source = nbformat.read(path, as_version=4)
+        rebuilt = rebuild(source, source)  # the solutions as the submission
+        answer_rule_breaks(source, rebuilt)  # warm: imports of the allowed modules
+        runs = []
+        for _ in range(5):
+            started = time.perf_counter()
+            answer_rule_breaks(source, rebuilt)
+            runs.append(time.perf_counter() - started)
+        per_quiz.append(statistics.median(runs))
+    print(
+        f"answer rules: {len(per_quiz)} quizzes, median {statistics.median(per_quiz) * 1e3:.1f} ms "
+        f"per submission, slowest quiz {max(per_quiz) * 1e3:.1f} ms"
+    )
+
+
 if __name__ == "__main__":
     flood_memory()  # first, while this process is still small (a child inherits its peak RSS)
+    answer_rule_times()
     corpus_times()
     print(
         f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"

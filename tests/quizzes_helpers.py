@@ -26,6 +26,16 @@ def copy_course(destination: Path) -> Course:
     return Course.at(root)
 
 
+def released_copy(tmp_path_factory, quiz: str):
+    """A private course copy with ``quiz`` released; its model; the folder a download goes in."""
+    from kinesis_grader.release import release
+    from kinesis_grader.synthetic import Quiz
+
+    course = copy_course(tmp_path_factory.mktemp(quiz))
+    release(course, [quiz], say=lambda _: None)
+    return course, Quiz(course, quiz), course.root.parent / "download"
+
+
 def nbgrader(course: Course, *args: str) -> subprocess.CompletedProcess[str]:
     """The nbgrader command line, run from the course folder as its docs say."""
     bin_dir = str(Path(sys.executable).parent)

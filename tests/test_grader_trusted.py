@@ -53,7 +53,9 @@ def quiz():
         ),
         cell(
             "from kinesis_lab.quizcheck import expect\n"
-            "expect('q_b:one', f(1), equals=2)\nexpect('q_b:ten', f(10), close_to=20.0, tol=0.5)",
+            "### BEGIN HIDDEN TESTS\n# CANARY-HIDDEN-q_b\n"
+            "expect('q_b:one', f(1), equals=2)\nexpect('q_b:ten', f(10), close_to=20.0, tol=0.5)\n"
+            "### END HIDDEN TESTS",
             "q_b",
             grade=True,
             points=3,
@@ -134,9 +136,12 @@ def test_a_notebook_from_another_quiz_is_refused():
         rebuild(quiz(), submission({"other_quiz_answer": "x = 1"}))
 
 
-def test_expected_values_must_be_literals():
+def test_a_quiz_that_breaks_the_authoring_rules_is_refused_before_grading():
+    hidden = "### BEGIN HIDDEN TESTS\n{}\n### END HIDDEN TESTS"
     with pytest.raises(AuthoringError, match="literal"):
-        strip_expectations("expect('q', x, equals=compute())", "q")
+        strip_expectations(hidden.format("expect('q', x, equals=compute())"), "q")
+    with pytest.raises(AuthoringError, match="outside the hidden region"):
+        strip_expectations("expect('q', x, equals=3)\n" + hidden.format("expect('q:b', 1)"), "q")
 
 
 def executed(rebuilt, outputs_by_index):

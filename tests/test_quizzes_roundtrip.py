@@ -14,12 +14,11 @@ import time
 
 import nbformat
 import pytest
-from quizzes_helpers import QUIZZES, copy_course, hidden_text_in, learner_files, nbgrader
+from quizzes_helpers import QUIZZES, hidden_text_in, learner_files, nbgrader, released_copy
 
 from kinesis_grader.export import NBGRADER_COLUMNS, export_csv
 from kinesis_grader.feedback import regenerate
 from kinesis_grader.grade import grade
-from kinesis_grader.release import release
 from kinesis_grader.synthetic import (
     Quiz,
     with_edited_tests,
@@ -46,11 +45,8 @@ def leaf_item(model: Quiz, kinds=None) -> str:
 @pytest.fixture(scope="module", params=QUIZZES)
 def graded(request, tmp_path_factory):
     quiz = request.param
-    course = copy_course(tmp_path_factory.mktemp(quiz))
-    release(course, [quiz], say=lambda _: None)
-    model = Quiz(course, quiz)
+    course, model, download = released_copy(tmp_path_factory, quiz)
     total = model.autograded_points
-    download = course.root.parent / "download"
     expected: dict[str, float] = {}
 
     write(model.submission(), download / "correct.ipynb")

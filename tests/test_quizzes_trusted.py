@@ -12,11 +12,10 @@ import os
 import shutil
 
 import pytest
-from quizzes_helpers import QUIZZES, copy_course
+from quizzes_helpers import QUIZZES, released_copy
 
 from kinesis_grader.executor import RunLimits
-from kinesis_grader.release import release
-from kinesis_grader.synthetic import Quiz, write
+from kinesis_grader.synthetic import write
 from kinesis_grader.trusted import grade_quiz
 
 pytestmark = [
@@ -40,10 +39,7 @@ observe.key_placement = lambda kinesis, stream: {"dev-00003": home, "dev-00008":
 @pytest.fixture(scope="module", params=QUIZZES)
 def graded(request, tmp_path_factory):
     quiz = request.param
-    course = copy_course(tmp_path_factory.mktemp(quiz))
-    release(course, [quiz], say=lambda _: None)
-    model = Quiz(course, quiz)
-    download = course.root.parent / "download"
+    course, model, download = released_copy(tmp_path_factory, quiz)
     write(model.submission(), download / "correct.ipynb")
     shutil.copy(course.release_notebook(quiz), download / "blank.ipynb")
     if quiz == "a01_iot":

@@ -11,22 +11,20 @@ is made outside it (:mod:`kinesis_grader.verdicts`). Markdown never enters the s
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import nbformat
 
-from kinesis_lab.quizcheck import EXPECTATION_KEYWORDS, TOLERANCE_KEYWORDS
+from . import authoring
+from .authoring import AuthoringError, cell_expectations
+
+__all__ = ["AuthoringError", "Expectation", "Rebuilt", "WrongNotebook", "rebuild"]
 
 ROLE_SETUP, ROLE_ANSWER, ROLE_TEST = "setup", "answer", "test"
 SOLUTION_REGION = re.compile(r"[ \t]*### BEGIN SOLUTION.*?### END SOLUTION[ \t]*\n?", re.S)
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()\n"
-
-
-class AuthoringError(ValueError):
-    """A source notebook the trusted grader cannot use (fix the quiz, not the submission)."""
 
 
 class WrongNotebook(ValueError):
@@ -62,57 +60,16 @@ def _nbgrader(cell: Any) -> dict[str, Any]:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def _is_expect_call(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    return (isinstance(func, ast.Name) and func.id == "expect") or (
-        isinstance(func, ast.Attribute) and func.attr == "expect"
-    )
-
-
-class _StripExpectations(ast.NodeTransformer):
-    def __init__(self, grade_id: str) -> None:
-        self.grade_id = grade_id
-        self.found: list[Expectation] = []
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        if not _is_expect_call(node):
-            return node
-        if not node.args or not isinstance(node.args[0], ast.Constant):
-            raise AuthoringError(f"{self.grade_id}: expect() needs a literal check id first")
-        check_id = node.args[0].value
-        kept, mode, expected, tol = [], None, None, None
-        for keyword in node.keywords:
-            if keyword.arg in EXPECTATION_KEYWORDS or keyword.arg in TOLERANCE_KEYWORDS:
-                try:
-                    value = ast.literal_eval(keyword.value)
-                except ValueError:
-                    raise AuthoringError(
-                        f"{self.grade_id}: {keyword.arg}= of {check_id} must be a literal"
-                    ) from None
-                if keyword.arg in TOLERANCE_KEYWORDS:
-                    tol = value
-                else:
-                    mode, expected = keyword.arg, value
-            else:
-                kept.append(keyword)
-        if mode is not None:
-            self.found.append(Expectation(self.grade_id, check_id, mode, expected, tol))
-        node.keywords = kept
-        return node
-
-
 def strip_expectations(source: str, grade_id: str) -> tuple[str, list[Expectation]]:
-    """A test cell's code without expected values (and without comments), plus what was cut."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as error:
-        raise AuthoringError(f"{grade_id}: test cell does not parse ({error.msg})") from None
-    stripper = _StripExpectations(grade_id)
-    stripped = stripper.visit(tree)
-    return ast.unparse(stripped) + "\n", stripper.found
+    """A test cell's code without expected values (and without comments), plus what was cut.
+
+    The cell is read with the authoring rules (:func:`.authoring.cell_expectations`): a quiz
+    that breaks them is refused with the reason, before any submission runs."""
+    found = [
+        Expectation(grade_id, e.check_id, e.mode, e.expected, e.tol)
+        for e in cell_expectations(source, grade_id)
+    ]
+    return authoring.strip_expectations(source) + "\n", found
 
 
 def release_stub(source: str) -> str:

@@ -156,6 +156,46 @@ def test_number_of_retries_and_a_malformed_response(aws: Lab) -> None:
     assert (failure["attemptsMade"], failure["errorCode"]) == (2, "Lambda.JsonProcessingException")
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda r: {"recordId": r["recordId"], "result": "Dropped"}, id="no-data"),
+        pytest.param(
+            lambda r: {"recordId": r["recordId"], "result": "ProcessingFailed", "data": "%%"},
+            id="data-not-base64",
+        ),
+    ],
+)
+def test_every_record_needs_base64_data_whatever_its_result(aws: Lab, answer) -> None:
+    """Firehose DG "Required parameters for data transformation": recordId, result and data
+    for all transformed records, Dropped ones included."""
+    firehose.register_transform(
+        LAMBDA_ARN, lambda event, context: {"records": [answer(r) for r in event["records"]]}
+    )
+    create_transformed(aws, "strict")
+    put(aws, "strict", b"x")
+    firehose.deliver_now("strict")
+    [failure] = [doc for body in objects(aws.s3).values() for doc in json_lines(body)]
+    assert failure["errorCode"] == "Lambda.JsonProcessingException"
+
+
+def test_a_handler_that_returns_json_text_sends_a_string_not_an_object(aws: Lab) -> None:
+    """Lambda serialises the return value: ``return json.dumps({...})`` arrives as a JSON
+    string, which Firehose cannot read as the records model."""
+    import json
+
+    def as_text(event: dict[str, Any], context: Any) -> str:
+        return json.dumps(by_verb(event, context))
+
+    firehose.register_transform(LAMBDA_ARN, as_text)
+    create_transformed(aws, "text")
+    put(aws, "text", b"keep:x")
+    firehose.deliver_now("text")
+    assert objects(aws.s3, "2026/") == {}
+    [failure] = [doc for body in objects(aws.s3).values() for doc in json_lines(body)]
+    assert failure["errorCode"] == "Lambda.JsonProcessingException"
+
+
 def test_a_missing_record_id_fails_only_that_record(aws: Lab) -> None:
     def forgetful(event: dict[str, Any], context: Any) -> dict[str, Any]:
         first = event["records"][0]

@@ -138,10 +138,14 @@ def _context(lambda_arn: str) -> SimpleNamespace:
 
 
 def _parsed(response: Any) -> list[dict[str, Any]]:
-    """The response's records, as they would arrive over the wire (JSON), checked for shape."""
+    """The response's records, as they would arrive over the wire (JSON), checked for shape.
+
+    Lambda serialises what the handler returns, so a handler that returns JSON *text* sends a
+    JSON string, not an object: Firehose cannot parse it. Every record needs ``recordId``,
+    ``result`` and base64 ``data``, whatever its result (Firehose DG "Required parameters for
+    data transformation")."""
     try:
-        wire = response if isinstance(response, str | bytes) else json.dumps(response)
-        body = json.loads(wire)
+        body = json.loads(json.dumps(response))
     except (TypeError, ValueError):
         raise _BadResponse from None
     entries = body.get("records") if isinstance(body, dict) else None
@@ -152,8 +156,7 @@ def _parsed(response: Any) -> list[dict[str, Any]]:
             raise _BadResponse
         if entry.get("result") not in RESULTS:
             raise _BadResponse
-        if entry["result"] == "Ok":
-            entry["decoded"] = _decoded(entry.get("data"))
+        entry["decoded"] = _decoded(entry.get("data"))
     return entries
 
 

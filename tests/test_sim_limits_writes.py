@@ -249,3 +249,41 @@ def test_with_limits_off_nothing_is_throttled(kinesis):
 
     assert failed(results) == 0
     assert limits.describe() == ""
+
+
+def test_the_eleventh_scaling_in_a_rolling_day_is_refused_and_a_day_later_allowed(
+    kinesis, lab_clock
+):
+    """F21: at most 10 UpdateShardCount scalings per stream in a rolling 24 hours, whatever
+    client calls it; refused calls do not count, and the window rolls on the lab clock."""
+    create(kinesis, "s", shards=2)
+    create(kinesis, "other", shards=2)
+    with pytest.raises(ClientError):  # more than double: refused, and not counted
+        kinesis.update_shard_count(
+            StreamName="s", TargetShardCount=5, ScalingType="UNIFORM_SCALING"
+        )
+    for target in [4, 2] * 5:  # ten scalings, a minute apart
+        kinesis.update_shard_count(
+            StreamName="s", TargetShardCount=target, ScalingType="UNIFORM_SCALING"
+        )
+        lab_clock.advance(60)
+    with pytest.raises(ClientError) as raised:
+        kinesis.update_shard_count(
+            StreamName="s", TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+        )
+    code, message, status = error_of(raised)
+    assert (code, status) == ("LimitExceededException", 400)
+    assert "10 times in the last rolling 24 hours" in message and "SIMULATION" in message
+    kinesis.update_shard_count(  # another stream has its own count
+        StreamName="other", TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+    )
+
+    lab_clock.advance(24 * 60 * 60 - 10 * 60 - 1)  # the first scaling is 1 s short of a day old
+    with pytest.raises(ClientError):
+        kinesis.update_shard_count(
+            StreamName="s", TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+        )
+    lab_clock.advance(1)  # now it is a day old: one slot is free again
+    kinesis.update_shard_count(StreamName="s", TargetShardCount=4, ScalingType="UNIFORM_SCALING")
+    summary = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 4

@@ -16,8 +16,9 @@ clock (:mod:`kinesis_lab.clock`), so that the SIMULATION layered on top
 these fixes themselves never refuse an old iterator. Layers register with :func:`add_layer`
 and are removed first by :func:`uninstall`.
 
-Out of scope (left as moto has it): the UpdateShardCount limit of 10 scalings per rolling
-24 h (F21), retention trimming (F8).
+Out of scope here: the UpdateShardCount limit of 10 scalings per rolling 24 h (F21) is
+counted by the limits SIMULATION (:mod:`kinesis_lab.simulation.limits`); retention trimming
+(F8) is left as moto has it.
 """
 
 from __future__ import annotations
@@ -569,7 +570,7 @@ def _update_shard_count_within_limits(
 ) -> int:
     """Check F21's limits, reshape the stream, and return the open shard count before it.
 
-    The 10-scalings-per-24-hours limit (F21) is not simulated."""
+    The 10-scalings-per-24-hours limit (F21) is the limits SIMULATION's (it wraps this)."""
     stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
     _require_provisioned(stream)
     current = _open_shard_count(stream)

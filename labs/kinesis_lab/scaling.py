@@ -427,11 +427,12 @@ def update_shard_count_problems(
 
 @dataclass
 class ScalingGuard:
-    """SIMULATION of F21's "at most 10 scalings per rolling 24 hours" around the lab's client.
+    """F21's "at most 10 scalings per rolling 24 hours", counted where a lab can show it.
 
-    The mock checks F21's other limits (double, half, 10,000) but does not count scalings
-    over time. This guard counts every successful call on the lab clock and refuses the 11th
-    within 24 hours with a ``LimitExceededException``, as AWS does by default."""
+    The limits SIMULATION (:mod:`kinesis_lab.simulation.limits`) refuses the 11th scaling
+    inside the mocked account, whatever client calls it; this guard keeps the same count on the
+    lab clock around one client, so a lesson can print it, and refuses the 11th itself (with
+    the same ``LimitExceededException``) when the limits are off."""
 
     kinesis: Any
     limit: int = UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H

@@ -78,6 +78,12 @@ SIMULATED = (
         "SIMULATION (4 shards x per-shard limits)",
     ),
     Simulated(
+        "UpdateShardCount: at most 10 scalings per stream in a rolling 24 hours "
+        "(LimitExceededException for the 11th; refused calls do not count)",
+        "F21",
+        "SIMULATION on the lab clock",
+    ),
+    Simulated(
         "Enhanced shard-level metrics per minute, published to the mocked CloudWatch when enabled",
         "F26",
         "SIMULATION (kinesis_lab.simulation.metrics)",
@@ -102,8 +108,7 @@ LIMITS_SIMPLER_THAN_AWS = (
     "seconds of the lab clock: exactly the documented number fits in a second, one more is "
     "throttled, and the next second starts afresh.",
     "On-demand streams keep the mock's 4 shards and never scale up.",
-    "GetRecords' 2,000 records/s, GetShardIterator's 5 calls/s and the 10 UpdateShardCount "
-    "operations per 24 hours are not simulated.",
+    "GetRecords' 2,000 records/s and GetShardIterator's 5 calls/s are not simulated.",
     "Retention is not simulated: records are never trimmed from the mocked stream.",
 )
 

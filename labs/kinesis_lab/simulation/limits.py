@@ -26,8 +26,9 @@ Simpler than AWS (said where it happens, too):
   into the next seconds — that is how a large record (F4) or a 10 MiB read (F3) is paid back.
 * On-demand streams keep moto's 4 shards and never scale: the simulation shows a new stream
   at its default capacity (F11), not the doubling to a previous peak (F11, F63).
-* GetRecords' 2,000 records/s (F2 quota-table note), GetShardIterator's 5 calls/s (F65) and
-  the UpdateShardCount 24-hour limits (F21) are not simulated.
+* GetRecords' 2,000 records/s (F2 quota-table note) and GetShardIterator's 5 calls/s (F65)
+  are not simulated. UpdateShardCount's 10 scalings per rolling 24 hours (F21) are counted
+  per stream on the lab clock (successful calls only; AWS can raise the limit on request).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ from ..facts import (
     SHARD_READ_BYTES_PER_SEC,
     SHARD_WRITE_BYTES_PER_SEC,
     SHARD_WRITE_RECORDS_PER_SEC,
+    UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H,
 )
 from . import metrics
 
@@ -73,7 +75,8 @@ SIMULATION_NOTE = (
     "SIMULATION: the mocked Kinesis enforces AWS's limits — per shard 1 MiB/s or 1,000 "
     "records/s written (F1), 5 GetRecords/s and 2 MiB/s read (F2, F3), iterators expiring "
     "after 5 minutes (F9), a 1 MiB default record size up to 10 MiB (F4) and 10 MiB PutRecords "
-    "requests (F5) — counted in whole seconds of the lab clock."
+    "requests (F5) — counted in whole seconds of the lab clock; and at most 10 UpdateShardCount "
+    "scalings per stream in a rolling 24 hours (F21)."
 )
 
 
@@ -167,6 +170,7 @@ class _StreamState:
     reads: dict[str, _Window] = field(default_factory=dict)  # by shard id
     keys: dict[str, _Window] = field(default_factory=dict)  # on-demand: by partition key (F63)
     keys_second: int = 0
+    scalings: list[float] = field(default_factory=list)  # lab-clock times of UpdateShardCount
 
 
 _states: weakref.WeakKeyDictionary[Any, _StreamState] = weakref.WeakKeyDictionary()
@@ -617,6 +621,40 @@ def stream_capacity(kinesis: Any, stream_name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 _MISSING = object()
+DAY_SECONDS = 24 * 60 * 60
+
+
+def scalings_in_last_day(stream: Any, now: float | None = None) -> int:
+    """How many UpdateShardCount calls on ``stream`` (moto's object) the rolling 24 hours hold."""
+    now = clock.now() if now is None else now
+    with _lock:
+        return sum(1 for moment in _state_of(stream).scalings if now - moment < DAY_SECONDS)
+
+
+def _update_shard_count_within_limits(
+    self: Any, stream_arn: str, stream_name: str, target_shard_count: int
+) -> int:
+    """F21: at most 10 scalings per stream in a rolling 24 hours, else LimitExceededException
+    (moto and fidelity's fix count nothing over time)."""
+    stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
+    now = clock.now()
+    with _lock:
+        done = scalings_in_last_day(stream, now)
+        if done >= UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H:
+            raise JsonRESTError(
+                "LimitExceededException",
+                f"SIMULATION: stream {stream.stream_name} under account {stream.account_id} was "
+                f"already scaled {done} times in the last rolling 24 hours; UpdateShardCount "
+                f"allows {UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H} by default (F21).",
+            )
+        current = _previous(KinesisBackend, "update_shard_count")(
+            self, stream_arn, stream_name, target_shard_count
+        )
+        state = _state_of(stream)
+        state.scalings = [t for t in state.scalings if now - t < DAY_SECONDS] + [now]
+        return current
+
+
 _originals: dict[tuple[type, str], Any] = {}
 
 
@@ -630,6 +668,7 @@ def _replacements() -> list[tuple[type, str, Callable[..., Any]]]:
         (KinesisBackend, "put_record", _put_record_within_limits),
         (KinesisBackend, "put_records", _put_records_within_limits),
         (KinesisBackend, "get_records", _get_records_within_limits),
+        (KinesisBackend, "update_shard_count", _update_shard_count_within_limits),
         (KinesisBackend, "_send_stream_metrics", _send_stream_metrics_on_lab_clock),
         (KinesisResponse, "get_records", _get_records_response_within_limits),
         (KinesisResponse, "create_stream", _create_stream_response_with_max_record_size),

@@ -49,7 +49,10 @@ def whats(source: str, given=GIVEN) -> list[str]:
             "from kinesis_lab.quizobserve import stream_facts",
             "imports from kinesis_lab.quizobserve",
         ),
-        ("import kinesis_lab\nkinesis_lab.session", "uses .session"),
+        (
+            "import kinesis_lab\nkinesis_lab.session",
+            "uses kinesis_lab.session, reaches the module kinesis_lab.session",
+        ),
         ("import sys\nsys.stdout = None", "imports sys"),
         ("import threading", "imports threading"),
         ("import builtins", "imports builtins"),
@@ -68,7 +71,12 @@ def whats(source: str, given=GIVEN) -> list[str]:
         ("!ls", "uses get_ipython"),
         ("x = ().__class__.__base__.__subclasses__()", "uses the private attribute .__class__"),
         ("lab.kinesis._endpoint", "uses the private attribute ._endpoint"),
-        ("lab.kinesis.meta.events.register('after-call', hook)", "uses .meta"),
+        (
+            "lab.kinesis.meta.events.register('after-call', hook)",
+            "uses .meta (answers may read only .meta.endpoint_url, .meta.partition, "
+            ".meta.region_name, .meta.service_model)",
+        ),
+        ("m = lab.kinesis.meta\nm.events", "uses .meta (answers may read only"),
         ("try:\n    1/0\nexcept Exception as e:\n    e.tb_frame", "uses .tb_frame"),
         ("lab.kinesis.list_shards = fake", "assigns the attribute lab.kinesis.list_shards"),
         ("del lab.kinesis", "assigns the attribute lab.kinesis"),
@@ -87,7 +95,7 @@ def whats(source: str, given=GIVEN) -> list[str]:
     ],
 )
 def test_each_route_to_a_lying_check_breaks_a_rule(source, expected):
-    assert expected in whats(source)
+    assert any(what.startswith(expected) for what in whats(source)), whats(source)
 
 
 @pytest.mark.parametrize(
@@ -99,6 +107,8 @@ def test_each_route_to_a_lying_check_breaks_a_rule(source, expected):
         "from kinesis_lab.readers import list_all_shards\nimport kinesis_lab.keys as keys",
         "import kinesis_lab.lambda_lessons as ll\nevent = ll.make_event([{'a': 1}], partition_key='a')",
         "import json\njson.dumps({'a': 1})",
+        "print(lab.kinesis.meta.service_model.operation_names, lab.clock.now())",
+        "windows = [result.events for result in results]",
         "def total(values: list[int], scale: float = 1.0) -> float:\n    return sum(values) * scale",
         "class Buffer:\n    def __init__(self):\n        self.items = []\n        super().__init__()",
         "def f(STREAM):\n    STREAM = STREAM + '-x'\n    return [len(s) for s in STREAM]",

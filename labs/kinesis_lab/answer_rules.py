@@ -98,16 +98,12 @@ ALLOWED_COURSE_MODULES = frozenset(
         "kinesis_lab.windowing",
     }
 )
-# The course's own modules that answers may not touch, by the name an attribute would use.
+# The course's own checking and plumbing modules, by the name an attribute would use (names
+# unlikely to be a learner's own data; other routes to them are resolved by import).
 COURSE_MACHINERY = frozenset(
     {
         "awsenv",
-        "behaviour",
-        "checks",
-        "cli",
-        "clock",
         "clockcontrol",
-        "endpoint",
         "fidelity",
         "labresources",
         "netguard",
@@ -118,7 +114,6 @@ COURSE_MACHINERY = frozenset(
         "quizobserve_lambda",
         "quizobserve_streams",
         "retrysleep",
-        "session",
         "simulation",
     }
 )
@@ -142,10 +137,13 @@ FORBIDDEN_NAMES = frozenset(
         "vars",
     }
 )
-# Attributes that lead to frames, code or a client's event hooks (and so to other code's data).
+# Attributes that lead to frames (and so to other code's data).
 FORBIDDEN_ATTRIBUTES = frozenset(
-    {"meta", "f_back", "f_globals", "f_locals", "gi_frame", "cr_frame", "ag_frame", "tb_frame"}
+    {"f_back", "f_globals", "f_locals", "gi_frame", "cr_frame", "ag_frame", "tb_frame"}
 )
+# A boto3 client's ``.meta`` leads to its event hooks (which can rewrite any answer a check's
+# client receives); lessons read only these harmless parts of it.
+SAFE_META = frozenset({"service_model", "endpoint_url", "region_name", "partition"})
 ALLOWED_DUNDERS = frozenset({"__init__"})
 MUTATING_METHODS = frozenset(
     {
@@ -269,6 +267,7 @@ class _Reader(ast.NodeVisitor):
         self.protected = protected
         # name → (module, attribute path) for every name an import bound
         self.imported: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.safe_meta: set[int] = set()  # .meta nodes followed by a harmless attribute
         self.found: list[RuleBreak] = []
         self.depth = 0  # function nesting: rebinding a local name is not rebinding a given one
 
@@ -325,6 +324,11 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"uses the private attribute .{attr}")
         elif attr in FORBIDDEN_ATTRIBUTES or attr in COURSE_MACHINERY:
             self.flag(node, f"uses .{attr}")
+        elif attr == "meta" and id(node) not in self.safe_meta:
+            self.flag(
+                node,
+                f"uses .meta (answers may read only .meta.{', .meta.'.join(sorted(SAFE_META))})",
+            )
         if isinstance(node.ctx, (ast.Store, ast.Del)) and _root(node) not in ("self", "cls"):
             self.flag(node, f"assigns the attribute {ast.unparse(node)}")
         chain = _attribute_chain(node)
@@ -428,6 +432,14 @@ def rule_breaks(cell_source: str, given_names: Iterable[str] = ()) -> list[RuleB
     except (SyntaxError, ValueError):
         return []
     reader = _Reader(frozenset(given_names))
+    reader.safe_meta = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "meta"
+        and node.attr in SAFE_META
+    }
     reader.visit(tree)
     return sorted(set(reader.found), key=lambda found: (found.line, found.what))
 

@@ -29,7 +29,7 @@ import re
 import threading
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -985,9 +985,7 @@ def install() -> None:
     _require_supported_moto()
     if is_installed():
         return
-    for owner, name, replacement in _replacements():
-        _originals[(owner, name)] = owner.__dict__.get(name, _MISSING)
-        setattr(owner, name, replacement)
+    replace_methods(_replacements(), _originals)
 
 
 def uninstall() -> None:
@@ -995,12 +993,29 @@ def uninstall() -> None:
     layer on top (see :func:`add_layer`) is uninstalled first."""
     for uninstall_layer in reversed(list(_layers)):
         uninstall_layer()
-    for (owner, name), original in _originals.items():
+    restore_methods(_originals)
+
+
+def replace_methods(
+    replacements: Iterable[tuple[type, str, Callable[..., Any]]],
+    originals: dict[tuple[type, str], Any],
+) -> None:
+    """Set each ``owner.name`` to its replacement, remembering in ``originals`` what the class
+    itself held (or that it held nothing), so :func:`restore_methods` can undo it exactly.
+    Shared by the fixes and every layer on top of them."""
+    for owner, name, replacement in replacements:
+        originals[(owner, name)] = owner.__dict__.get(name, _MISSING)
+        setattr(owner, name, replacement)
+
+
+def restore_methods(originals: dict[tuple[type, str], Any]) -> None:
+    """Undo :func:`replace_methods` and forget what it remembered."""
+    for (owner, name), original in originals.items():
         if original is _MISSING:
             delattr(owner, name)
         else:
             setattr(owner, name, original)
-    _originals.clear()
+    originals.clear()
 
 
 def is_installed() -> bool:

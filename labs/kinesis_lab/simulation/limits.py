@@ -617,10 +617,9 @@ def stream_capacity(kinesis: Any, stream_name: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# install / uninstall
+# UpdateShardCount: scalings per rolling 24 hours (F21)
 # ---------------------------------------------------------------------------------------------
 
-_MISSING = object()
 DAY_SECONDS = 24 * 60 * 60
 
 
@@ -654,6 +653,10 @@ def _update_shard_count_within_limits(
         state.scalings = [t for t in state.scalings if now - t < DAY_SECONDS] + [now]
         return current
 
+
+# ---------------------------------------------------------------------------------------------
+# install / uninstall
+# ---------------------------------------------------------------------------------------------
 
 _originals: dict[tuple[type, str], Any] = {}
 
@@ -695,9 +698,7 @@ def install() -> None:
                 "kinesis_lab.simulation.limits builds on the fidelity fixes: call "
                 "kinesis_lab.fidelity.install() first."
             )
-        for owner, name, replacement in _replacements():
-            _originals[(owner, name)] = owner.__dict__.get(name, _MISSING)
-            setattr(owner, name, replacement)
+        fidelity.replace_methods(_replacements(), _originals)
         fidelity.add_layer(uninstall)
 
 
@@ -706,12 +707,7 @@ def uninstall() -> None:
     Throttling state is kept per stream, so switching back on resumes the same seconds."""
     with _lock:
         fidelity.remove_layer(uninstall)
-        for (owner, name), original in _originals.items():
-            if original is _MISSING:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, original)
-        _originals.clear()
+        fidelity.restore_methods(_originals)
 
 
 def is_installed() -> bool:

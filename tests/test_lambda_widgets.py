@@ -16,7 +16,6 @@ from kinesis_lab.lambda_lessons import (
     write_readings_with_poison,
 )
 from kinesis_lab.lambda_widgets import (
-    _nice_step,
     batch_log_picture,
     batch_log_svg,
     iterator_age_explorer,
@@ -156,14 +155,6 @@ def test_the_summary_says_what_was_lost_and_repeated(runs):
 
 
 # --- IteratorAge ----------------------------------------------------------------------------
-
-
-def test_nice_steps():
-    assert _nice_step(60) == 10
-    assert _nice_step(33, 5) == 10
-    assert _nice_step(7) == 2
-    assert _nice_step(0.5, 5) == 0.1
-    assert _nice_step(0) == 1.0
 
 
 def test_iterator_age_lines_climb_with_the_age():

@@ -13,6 +13,7 @@ from kinesis_lab.widgets import (
     hash_ring_explorer,
     hash_ring_svg,
     key_readout_html,
+    nice_step,
     place_key,
     short_shard_label,
 )
@@ -207,3 +208,20 @@ def test_the_whole_key_space_is_covered_by_even_ranges():
     # Guards the fixture the other tests rely on.
     ranges = even_ranges(7)
     assert ranges[0][0] == 0 and ranges[-1][1] == HASH_KEY_SPACE - 1
+
+
+@pytest.mark.parametrize(
+    "span, target, step",
+    [
+        (100, 6, 20),
+        (60, 6, 10),
+        (33, 5, 10),
+        (7, 6, 2),
+        (0.5, 5, 0.1),
+        (0.3, 6, 0.05),
+        (1_000_000, 5, 200_000),
+        (0, 6, 1.0),
+    ],
+)
+def test_nice_step_is_a_round_step_giving_about_the_asked_number_of_ticks(span, target, step):
+    assert nice_step(span, target) == pytest.approx(step)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from . import lambda_lessons as lessons
+from .widgets import nice_step
 
 FONT = "font-family:sans-serif"
 OUTCOME_STYLES = {  # (fill, stroke, legend)
@@ -338,18 +339,6 @@ def poison_explorer(
 # ---------------------------------------------------------------------------------------------
 
 
-def _nice_step(span: float, target: int = 6) -> float:
-    """A 1-2-5 tick step giving about ``target`` ticks over ``span``."""
-    if span <= 0:
-        return 1.0
-    raw = span / target
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * power:
-            return factor * power
-    return 10 * power
-
-
 def iterator_age_svg(
     series: Mapping[str, Sequence[tuple[float, float]]],
     *,
@@ -367,7 +356,7 @@ def iterator_age_svg(
     points = [p for values in series.values() for p in values]
     max_t = max([t for t, _ in points] + [1.0])
     max_age = max([a / 1000 for _, a in points] + [1.0])
-    t_step, a_step = _nice_step(max_t), _nice_step(max_age, 5)
+    t_step, a_step = nice_step(max_t), nice_step(max_age, 5)
     max_t = math.ceil(max_t / t_step) * t_step
     max_age = math.ceil(max_age / a_step) * a_step
 

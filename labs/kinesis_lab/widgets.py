@@ -10,6 +10,7 @@ No plotting library: plain inline SVG inside ``ipywidgets.HTML``.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -69,6 +70,19 @@ def place_key(partition_key: str, shards: Iterable[Mapping[str, Any]]) -> KeyPla
     return KeyPlacement(
         partition_key, hash_key, f"{hash_key:032x}", position_in_key_space(hash_key), shard_id
     )
+
+
+def nice_step(span: float, target: int = 6) -> float:
+    """A round axis step (1, 2 or 5 × a power of ten) giving about ``target`` ticks over
+    ``span``; the charts of the lessons and capstones share it."""
+    if span <= 0:
+        return 1.0
+    raw = span / target
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power
 
 
 def short_shard_label(shard_id: str) -> str:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..widgets import shard_colours
+from ..widgets import nice_step, shard_colours
 
 WIDTH = 760
 THROTTLED_COLOUR = "#c00000"
@@ -40,20 +40,8 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], caption: st
     return f"<table class='kinesis-capstone'>{title}<tr>{head}</tr>{body}</table>"
 
 
-def _nice_step(span: float, target_ticks: int = 6) -> float:
-    """A round tick step (1, 2 or 5 × a power of ten) giving about ``target_ticks`` ticks."""
-    if span <= 0:
-        return 1.0
-    raw = span / target_ticks
-    power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * power:
-            return factor * power
-    return 10 * power
-
-
 def _ticks(low: float, high: float, target: int = 6) -> list[float]:
-    step = _nice_step(high - low, target)
+    step = nice_step(high - low, target)
     first = math.ceil(low / step) * step
     ticks, value = [], first
     while value <= high + 1e-9:

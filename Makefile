@@ -13,13 +13,14 @@ GRADE_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
 EXCHANGE := .exchange
 
 export NO_MKDOCS_2_WARNING := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install system-packages lab test lint unit endpoint bench clean release grade feedback export
+.PHONY: help install install-lab system-packages grading-packages lab test lint unit endpoint bench clean release grade feedback export
 
 help:
 	@echo "make lab       start JupyterLab on the course (creates .venv and installs first)"
@@ -33,13 +34,20 @@ help:
 	@echo "make export QUIZ=<quiz>    write the quiz's grades to quizzes/exports/<quiz>_grades.csv"
 	@echo "make clean     remove generated files (keeps .venv)"
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[course,site,dev]"
-	@touch $(STAMP)
+# Two environments in one .venv: the learner's (`make lab`: the course and JupyterLab) and the
+# developer's (`make test`: also the site and test tools). tools/install_environment.sh
+# installs with uv when it can (seconds), else pip.
+$(LAB_STAMP): pyproject.toml tools/install_environment.sh
+	@bash tools/install_environment.sh $(VENV) course
+	@touch $(LAB_STAMP)
+
+$(STAMP): pyproject.toml tools/install_environment.sh
+	@bash tools/install_environment.sh $(VENV) course,site,dev
+	@touch $(STAMP) $(LAB_STAMP)
 
 install: $(STAMP)
+
+install-lab: $(LAB_STAMP)
 
 $(EXCHANGE):
 	@mkdir -p $(EXCHANGE) && chmod 777 $(EXCHANGE)
@@ -47,7 +55,7 @@ $(EXCHANGE):
 # Offline by default: no news feed and no update check (JupyterLab fetches both otherwise).
 LAB_OFFLINE := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-lab: install $(EXCHANGE)
+lab: install-lab $(EXCHANGE)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --port=$(LAB_PORT) $(LAB_OFFLINE) \
 		$(ROOT_FLAG) $(LAB_ARGS) notebooks/00_orientation.ipynb
 
@@ -55,30 +63,34 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Debian packages: everything the suite uses for `make test`; the grading jail for `make grade`.
 system-packages:
 	@bash tools/ensure_system_packages.sh
+
+grading-packages:
+	@bash tools/ensure_system_packages.sh grading
 
 unit: install system-packages $(EXCHANGE)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: lint unit
 
-endpoint: install
+endpoint: install-lab
 	$(BIN)/kinesis-lab endpoint --port $(PORT)
 
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-release: install $(EXCHANGE)
+release: install-lab $(EXCHANGE)
 	$(BIN)/python -m kinesis_grader release
 
-grade: install $(EXCHANGE)
+grade: install-lab grading-packages $(EXCHANGE)
 	$(BIN)/python -m kinesis_grader grade "$(QUIZ)" "$(SUBMISSIONS)" $(GRADE_ARGS)
 
-feedback: install
+feedback: install-lab
 	$(BIN)/python -m kinesis_grader feedback "$(QUIZ)"
 
-export: install
+export: install-lab
 	$(BIN)/python -m kinesis_grader export "$(QUIZ)"
 
 # --- course site (issue 7): build strictly into build/site, or preview with live reload ------

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ci_skip_rule import pytest_runtest_makereport  # noqa: F401  (the CI rule for skips)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,6 +13,7 @@ import textwrap
 
 import nbformat
 import pytest
+from ci_skip_rule import needs_grading_sandbox
 
 from kinesis_grader.course import Course
 from kinesis_grader.executor import RunLimits
@@ -20,10 +21,7 @@ from kinesis_grader.trusted import GradingInProgress, GradingLock, grade_quiz
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        (shutil.which("bwrap") is None or os.geteuid() != 0) and os.environ.get("CI") != "true",
-        reason="needs bubblewrap and root (installed and used by `make test` in CI)",
-    ),
+    needs_grading_sandbox,
 ]
 QUIZ = "t01_tiny"
 LIMITS = RunLimits(cell_timeout=8, notebook_timeout=90, output_bytes=500_000)

@@ -5,15 +5,13 @@ import shutil
 
 import nbformat
 import pytest
+from ci_skip_rule import needs_grading_sandbox
 
 from kinesis_grader.executor import KERNEL_DIED, OK, OUTPUT_LIMIT, TIMEOUT, RunLimits, run_notebook
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        (shutil.which("bwrap") is None or os.geteuid() != 0) and os.environ.get("CI") != "true",
-        reason="needs bubblewrap and root (installed and used by `make test` in CI)",
-    ),
+    needs_grading_sandbox,
 ]
 
 

@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from ci_skip_rule import needs_grading_sandbox
 
 from kinesis_grader.sandbox import SandboxPolicy, prepare_folder, sandbox_command, self_test
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-needs_sandbox = pytest.mark.skipif(
-    (shutil.which("bwrap") is None or os.geteuid() != 0) and os.environ.get("CI") != "true",
-    reason="needs bubblewrap and root (installed and used by `make test` in CI)",
-)
+needs_sandbox = needs_grading_sandbox
 
 
 @needs_sandbox

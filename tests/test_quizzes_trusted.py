@@ -12,6 +12,7 @@ import os
 import shutil
 
 import pytest
+from ci_skip_rule import needs_grading_sandbox
 from quizzes_helpers import QUIZZES, released_copy
 
 from kinesis_grader.executor import RunLimits
@@ -20,10 +21,7 @@ from kinesis_grader.trusted import grade_quiz
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        (shutil.which("bwrap") is None or os.geteuid() != 0) and os.environ.get("CI") != "true",
-        reason="needs bubblewrap and root (installed and used by `make test` in CI)",
-    ),
+    needs_grading_sandbox,
 ]
 LIMITS = RunLimits(cell_timeout=120, notebook_timeout=600)
 

@@ -32,14 +32,12 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = REPO / "build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 
 def unavailable(reason: str):
-    if IN_CI:
-        pytest.fail(f"{reason} — the browser test must run in CI", pytrace=False)
+    """Skip here; under CI=true tests/ci_skip_rule.py turns the skip into a failure."""
     pytest.skip(reason)
 
 
@@ -281,7 +279,7 @@ def test_search_returns_a_hit(watched):
 
 def test_screenshots_are_written():
     shots = sorted(p.name for p in SCREENSHOTS.glob("*.png")) if SCREENSHOTS.exists() else []
-    if not shots and not shutil.which("chromium") and not IN_CI:
+    if not shots and not shutil.which("chromium"):
         pytest.skip("no browser here: nothing was screenshotted")
     assert {
         "home.png",

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ci_skip_rule import surroundings
 from site_helpers import NOTEBOOK_DIR, REPO, SITE_SRC, mkdocs_config, nav_paths
 
 SHARED_FACTS = REPO.parent / "shared" / "kinesis-facts.md"
@@ -88,7 +89,9 @@ def test_lessons_are_grouped_by_module_in_course_order():
 # --- copies that must not drift ------------------------------------------------------------
 
 
-@pytest.mark.skipif(not SHARED_FACTS.exists(), reason="no ../shared/kinesis-facts.md here")
+@pytest.mark.skipif(
+    not SHARED_FACTS.exists(), reason=surroundings("no ../shared/kinesis-facts.md beside the checkout")
+)
 def test_fact_sheet_page_is_the_current_fact_sheet():
     assert FACTS_COPY.read_bytes() == SHARED_FACTS.read_bytes(), "run: python tools/sync_facts.py"
 
@@ -371,7 +374,10 @@ def test_ensure_system_packages_is_idempotent_and_wired_into_make_test():
     script = REPO / "tools" / "ensure_system_packages.sh"
     assert os.access(script, os.X_OK)
     text = script.read_text()
-    assert "[ -x /usr/bin/chromium ]" in text and "apt-get install" in text and "sudo" in text
+    for installed_when_missing in ("[ -x /usr/bin/chromium ]", "[ -x /usr/bin/bwrap ]"):
+        assert installed_when_missing in text
+    assert "apt-get install" in text and "sudo" in text
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^unit:.*system-packages", makefile, re.MULTILINE)
     assert "ensure_system_packages.sh" in makefile
+    assert re.search(r"^grade:.*grading-packages", makefile, re.MULTILINE)

@@ -1,19 +1,47 @@
 #!/usr/bin/env bash
-# System packages the test suite needs, installed only when missing (idempotent).
-# - chromium: Debian's browser, driven by Playwright in tests/test_site_browser.py
-#   (never `playwright install`: the browser comes from the distribution).
-# Called by `make test` (through the Makefile's system-packages target).
+# Debian packages the course's commands need, installed only when missing (idempotent).
+#
+#   tools/ensure_system_packages.sh            everything `make test` uses
+#   tools/ensure_system_packages.sh grading    only what `make grade` needs
+#
+# What each group brings, and who uses it:
+# - grading: bubblewrap (/usr/bin/bwrap), the jail every submission runs in
+#   (labs/kinesis_grader/sandbox.py); util-linux's prlimit and setpriv, which drop limits and
+#   privileges inside it. Used by `make grade` and the grading tests.
+# - browser: chromium (/usr/bin/chromium), Debian's browser, driven by Playwright in
+#   tests/test_site_browser.py (never `playwright install`: the browser comes from Debian).
+# `make test` runs all groups, so a green CI run proves these install steps, not the machine's
+# history (tests/conftest.py turns a skip for a missing tool into a failure under CI=true).
 set -euo pipefail
 
+groups=("$@")
+if [ ${#groups[@]} -eq 0 ]; then
+  groups=(grading browser)
+fi
+
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
+for group in "${groups[@]}"; do
+  case "$group" in
+    grading)
+      [ -x /usr/bin/bwrap ] || need+=(bubblewrap)
+      { command -v prlimit >/dev/null && command -v setpriv >/dev/null; } || need+=(util-linux)
+      ;;
+    browser)
+      [ -x /usr/bin/chromium ] || need+=(chromium)
+      ;;
+    *)
+      echo "unknown group '$group' (known: grading, browser)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing system packages (${need[*]}) and no apt-get: install them by hand" >&2
+  echo "missing system packages (${need[*]}) and no apt-get here: install them by hand" >&2
   exit 1
 fi
 

@@ -211,8 +211,10 @@ def grade_batch(
                 raise SandboxUnavailable(
                     "The grading sandbox does not isolate on this machine: "
                     + "; ".join(report.problems)
-                    + ". Install bubblewrap (make test does) and grade as root, or pass the "
-                    "unsafe flag knowingly."
+                    + ". To fix it: run `make grade` as root, which installs what is missing "
+                    "(bash tools/ensure_system_packages.sh grading: Debian's bubblewrap and "
+                    "util-linux), or install them yourself (sudo apt-get install bubblewrap) "
+                    "and grade as root; or pass the unsafe flag knowingly."
                 )
         source_path = course.source_notebook(quiz)
         source = nbformat.read(source_path, as_version=4)

@@ -120,3 +120,91 @@ def test_endpoint_simulates_write_throttling(local_lab):
         codes = {r.get("ErrorCode") for r in response["Records"] if "ErrorCode" in r}
         assert codes <= {"ProvisionedThroughputExceededException"}
     assert failed >= 500
+
+
+def _time_wait_on(port: int) -> None:
+    """Leave a connection in TIME_WAIT on ``port``, as a stopped endpoint's server side does."""
+    import socket
+
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = listener.accept()
+    accepted.close()  # the server closes first: its side goes to TIME_WAIT
+    client.recv(1)
+    client.close()
+    listener.close()
+
+
+def test_a_port_left_in_time_wait_counts_as_free():
+    import errno
+    import socket
+
+    from conftest import free_port
+
+    from kinesis_lab.endpoint import check_port_free
+
+    port = free_port()
+    _time_wait_on(port)
+    plain = socket.socket()
+    with pytest.raises(OSError) as busy:  # what the old probe did: refused for up to a minute
+        plain.bind(("127.0.0.1", port))
+    plain.close()
+    assert busy.value.errno == errno.EADDRINUSE
+    check_port_free("127.0.0.1", port)  # no error: a restart may use the port at once
+
+
+def test_a_live_listener_still_counts_as_busy():
+    import socket
+
+    from conftest import free_port
+
+    from kinesis_lab.endpoint import check_port_free
+
+    port = free_port()
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        with pytest.raises(EndpointError, match="already in use"):
+            check_port_free("127.0.0.1", port)
+
+
+def test_endpoint_killed_and_restarted_on_its_port_answers_at_once():
+    """A learner restarts `make endpoint` on the same port: no "already in use", no wait."""
+    import http.client
+    import os
+    import signal
+    import time
+
+    from conftest import free_port, wait_for_port
+
+    port = free_port()
+    command = [sys.executable, "-m", "kinesis_lab", "endpoint", "--port", str(port)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def start() -> tuple[subprocess.Popen, float]:
+        began = time.monotonic()
+        process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
+        wait_for_port(port, process, timeout=60)
+        return process, time.monotonic() - began
+
+    first, first_start = start()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/moto-api/")  # a keep-alive connection, open while it dies
+    connection.getresponse().read()
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    connection.close()
+
+    second, second_start = start()
+    try:
+        assert second.poll() is None, second.stderr.read()
+        assert second_start < first_start + 1.0, (first_start, second_start)
+    finally:
+        second.terminate()
+        second.wait(timeout=20)

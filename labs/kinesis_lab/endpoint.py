@@ -41,8 +41,13 @@ class RunningEndpoint:
 
 
 def check_port_free(host: str, port: int) -> None:
-    """Fail early with a clear message (moto's server would hang on a busy port)."""
+    """Fail early with a clear message (moto's server would hang on a busy port).
+
+    The probe binds with SO_REUSEADDR, as the server itself does: connections left in
+    TIME_WAIT by an endpoint that was just stopped do not count as "in use" (so a restart on
+    the same port works at once), while a live endpoint listening there still does."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as error:

@@ -498,9 +498,11 @@ def simulation_notes() -> list[str]:
         "record blocks its shard until run_until_idle() reaches max_seconds.",
         "A record that alone exceeds the synchronous payload limit is sent on its own; how "
         "Lambda handles such a record is not modelled.",
-        "Event filtering (FilterCriteria), enhanced fan-out (a consumer ARN as event source, F67), "
-        "KPL de-aggregation and the tumbling window's state size limit (isWindowTerminatedEarly) "
-        "are not simulated.",
+        "Event filtering (FilterCriteria), enhanced fan-out (a consumer ARN as event source, F67) "
+        "and the tumbling window's state size limit (isWindowTerminatedEarly) are not simulated.",
+        "KPL-aggregated records reach the handler aggregated, as on AWS: Lambda itself never "
+        "de-aggregates them (F69); the handler must de-aggregate with the KPL de-aggregation "
+        "module (Python package aws-kinesis-agg).",
         "Records get their ApproximateArrivalTimestamp from the lab clock only when the course's "
         "fidelity fixes are installed; with stock moto it is the wall clock.",
         "IteratorAge is recorded per shard after every batch; the copy put to the mocked "

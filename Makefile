@@ -27,6 +27,7 @@ help:
 	@echo "make test      install, then run every check (lint + tests)"
 	@echo "make endpoint  local AWS endpoint for CLI labs on 127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make bench     run the benchmark scripts and print their figures"
+	@echo "make exercises  run every lesson with its reference answers filled in (one line each)"
 	@echo "make release   generate the release (learner) version of every quiz in quizzes/source"
 	@echo "make grade QUIZ=<quiz> SUBMISSIONS=<folder or .zip>"
 	@echo "               grade a bulk download: feedback, grades CSV, summary (see INSTRUCTORS.md)"
@@ -80,6 +81,11 @@ endpoint: install-lab
 
 bench: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Every "Your turn" cell with its reference answer (tests/exercise_answers/): checks must pass.
+.PHONY: exercises
+exercises: install
+	$(BIN)/python tools/run_exercises.py
 
 release: install-lab $(EXCHANGE)
 	$(BIN)/python -m kinesis_grader release

@@ -20,8 +20,9 @@ from ci_skip_rule import surroundings
 from site_helpers import NOTEBOOK_DIR, REPO, SITE_OUT, build_site
 
 QUIZ_SOURCE = REPO / "quizzes" / "source"
+EXERCISE_ANSWERS = REPO / "tests" / "exercise_answers"  # reference answers of lesson exercises
 EXECUTED = REPO / "build" / "lessons"  # the lessons as the site shows them, with outputs
-CANARY = re.compile(r"CANARY-(?:SOLUTION|HIDDEN|RUBRIC)-[A-Za-z0-9_.-]+")
+CANARY = re.compile(r"CANARY-(?:SOLUTION|HIDDEN|RUBRIC|ANSWER)-[A-Za-z0-9_.-]+")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 REGION = re.compile(r"###\s*BEGIN (SOLUTION|HIDDEN TESTS)(.*?)###\s*END \1", re.DOTALL)
 MIN_LINE = 25  # shorter lines (imports, `lab = start_lab()`) are not distinctive
@@ -97,6 +98,12 @@ def secret_lines() -> set[str]:
                     line = line.strip()
                     if len(line) >= MIN_LINE and line not in public and not line.startswith("#"):
                         lines.add(line)
+    # The reference answers of the lessons' exercises (tools/run_exercises.py) too.
+    for path in sorted(EXERCISE_ANSWERS.glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if len(line) >= MIN_LINE and line not in public and not line.startswith("#"):
+                lines.add(line)
     return lines
 
 

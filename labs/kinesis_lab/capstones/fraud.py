@@ -1,4 +1,4 @@
-"""Fraud capstone (lesson 14): flag planted card fraud in near real time with a stateful
+"""Fraud capstone (lesson 14): flag planted card fraud in real time with a stateful
 consumer, and show why per-account order matters.
 
 Why here: the detector is *stateful* — it remembers each card's recent charges and each

@@ -65,15 +65,28 @@ def remove_stream(kinesis: Any, name: str) -> None:
 
 
 def check_stream(
-    kinesis: Any, name: str, mode: str, shards: int | None = None, hint: str | None = None
+    kinesis: Any,
+    name: str,
+    mode: str,
+    shards: int | None = None,
+    hint: str | None = None,
+    was: tuple[str, int | None] | None = None,
 ) -> bool:
-    """✓ when the stream exists, is ACTIVE, in ``mode``, with ``shards`` open shards."""
+    """✓ when the stream exists, is ACTIVE, in ``mode``, with ``shards`` open shards.
+
+    ``was``: (mode, open shards) before the exercise — a stream still like that is "not yet"
+    (the exercise changes an existing stream)."""
     label = f"stream {name!r}"
     try:
         summary = stream_summary(kinesis, name)
         if summary is None:
             return _not_yet(label, "there is no such stream yet.")
         found = stream_mode(summary)
+        if was is not None and (found, summary["OpenShardCount"]) == (
+            was[0],
+            was[1] if was[1] is not None else summary["OpenShardCount"],
+        ):
+            return _not_yet(label, f"it is still {found} with {summary['OpenShardCount']} shards.")
         if found != mode:
             return _fail(label, f"its capacity mode is {found}, not {mode}", hint)
         if shards is not None and summary["OpenShardCount"] != shards:

@@ -24,6 +24,7 @@ from kinesis_lab.producers import (
     failed_entries,
     put_all_with_retries,
     put_with_retries,
+    record_rounds,
     retry_rounds_svg,
 )
 from kinesis_lab.readers import list_all_shards, read_shard
@@ -266,6 +267,33 @@ def test_check_producer_blanks_are_not_yet(simulated, capsys):
     assert check_producer(make_producer(reference_failed, lambda a: BLANK), simulated) is False
     out = capsys.readouterr().out
     assert out.count("not yet") == 2
+
+
+def test_check_producer_says_not_yet_for_a_skeleton_that_never_calls(simulated, capsys):
+    def skeleton(kinesis, stream_name, batch, sleep):
+        """Still blank: the body is only ``...``."""
+
+    assert check_producer(skeleton, simulated) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and "✗" not in out
+
+
+def test_record_rounds_draws_the_learners_own_calls(simulated):
+    lab = simulated
+    lab.create_stream("rounds", shard_count=1)
+    lab.advance(1)
+    fill = [{"PartitionKey": f"f{n}", "Data": b"x"} for n in range(500)]
+    lab.kinesis.put_records(StreamName="rounds", Records=fill)
+    lab.kinesis.put_records(StreamName="rounds", Records=fill[:200])
+    batch = [{"PartitionKey": f"k{n}", "Data": f"r{n}".encode()} for n in range(500)]
+    report = record_rounds(
+        make_producer(reference_failed, good_backoff), lab.kinesis, "rounds", batch
+    )
+    assert report.rounds[0].sent == tuple(range(500))
+    assert len(report.rounds[0].failed) == 200  # 700 already in this second: 300 fit
+    assert report.written == 500 and report.unwritten == ()
+    assert all(set(r.sent) == set(p.failed) for p, r in zip(report.rounds, report.rounds[1:], strict=False))
+    assert record_rounds(lambda *args: None, lab.kinesis, "rounds", batch) is None
 
 
 def test_check_producer_needs_the_simulated_clock(lab, capsys):

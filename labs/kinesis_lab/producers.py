@@ -510,7 +510,53 @@ def _run_scenario(
         )
     except Exception as error:
         return "failed", watched, sleep, f"raised {_describe_error(error)}"
+    if not watched.calls:  # a skeleton still blank: its body never calls Kinesis
+        return "blank", None, None, None
     return "ran", watched, sleep, None
+
+
+def record_rounds(
+    function: Callable[..., Any],
+    kinesis: Any,
+    stream_name: str,
+    entries: Sequence[Entry],
+    sleep: Sleep | None = None,
+) -> RetryReport | None:
+    """Run a learner's ``put_batch(kinesis, stream_name, entries, sleep)`` on one batch through
+    a recording client, and return its rounds for :func:`retry_rounds_picture` — or None when
+    it made no call (a blank). The learner's code makes the calls; this only watches them."""
+    entries = [dict(entry) for entry in entries]
+    index_of = {bytes(entry["Data"]): str(n) for n, entry in enumerate(entries)}
+    watched, waits = _WatchedKinesis(kinesis, index_of), []
+    codes: list[dict[str, int]] = []
+    put_records = watched.put_records
+
+    def recording_put_records(**kwargs: Any) -> Any:
+        response = put_records(**kwargs)
+        codes.append(dict(Counter(r["ErrorCode"] for r in response["Records"] if "ErrorCode" in r)))
+        return response
+
+    def recording_sleep(seconds: float) -> None:
+        waits.append(float(seconds))
+        (sleep or clock.advance)(seconds)
+
+    watched.put_records = recording_put_records  # type: ignore[method-assign]
+    try:
+        function(watched, stream_name, entries, recording_sleep)
+    except (_NotYet, _TooManyCalls):
+        pass
+    if not watched.calls:
+        return None
+    report = RetryReport(len(entries))
+    for attempt, call in enumerate(watched.calls):
+        sent = tuple(int(i) for i in call.sent if i.isdigit())
+        written = {int(i) for i in call.written if i.isdigit()}
+        wait = waits[attempt - 1] if 0 < attempt <= len(waits) else 0.0
+        failed = tuple(i for i in sent if i not in written)
+        error_codes = codes[attempt] if attempt < len(codes) else {}
+        report.rounds.append(Round(attempt, sent, failed, error_codes, wait, call.at))
+    report.unwritten = report.rounds[-1].failed
+    return report
 
 
 def _verdict(

@@ -142,7 +142,7 @@ def targets(questions: list[Question], seed: str) -> dict[int, int]:
         counts[best] += 1
         wanted.append(best)
     rng.shuffle(wanted)
-    return {q.number: position for q, position in zip(movable, wanted)}
+    return {q.number: position for q, position in zip(movable, wanted, strict=True)}
 
 
 def reorder(page: Path) -> str:
@@ -180,9 +180,7 @@ def balance(questions: list[Question]) -> dict:
     return {
         "questions": len(questions),
         "single": len(singles),
-        "positions": {
-            "ABCDE"[p]: round(share * positions[p], 1) for p in sorted(positions)
-        },
+        "positions": {"ABCDE"[p]: round(share * positions[p], 1) for p in sorted(positions)},
         "key_longest": round(share * sum(q.key_is_longest for q in singles), 1),
     }
 

@@ -292,7 +292,9 @@ def test_record_rounds_draws_the_learners_own_calls(simulated):
     assert report.rounds[0].sent == tuple(range(500))
     assert len(report.rounds[0].failed) == 200  # 700 already in this second: 300 fit
     assert report.written == 500 and report.unwritten == ()
-    assert all(set(r.sent) == set(p.failed) for p, r in zip(report.rounds, report.rounds[1:], strict=False))
+    assert all(
+        set(r.sent) == set(p.failed) for p, r in zip(report.rounds, report.rounds[1:], strict=False)
+    )
     assert record_rounds(lambda *args: None, lab.kinesis, "rounds", batch) is None
 
 

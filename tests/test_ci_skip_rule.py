@@ -10,7 +10,7 @@ pytest_plugins = ["pytester"]
 
 RULE = (Path(__file__).parent / "ci_skip_rule.py").read_text()
 
-TESTS = '''
+TESTS = """
 import pytest
 from conftest import surroundings
 
@@ -31,7 +31,7 @@ def test_expected_failure():
 
 def test_runs():
     assert True
-'''
+"""
 
 
 @pytest.fixture

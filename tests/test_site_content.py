@@ -90,7 +90,8 @@ def test_lessons_are_grouped_by_module_in_course_order():
 
 
 @pytest.mark.skipif(
-    not SHARED_FACTS.exists(), reason=surroundings("no ../shared/kinesis-facts.md beside the checkout")
+    not SHARED_FACTS.exists(),
+    reason=surroundings("no ../shared/kinesis-facts.md beside the checkout"),
 )
 def test_fact_sheet_page_is_the_current_fact_sheet():
     assert FACTS_COPY.read_bytes() == SHARED_FACTS.read_bytes(), "run: python tools/sync_facts.py"

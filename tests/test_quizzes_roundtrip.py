@@ -1,9 +1,15 @@
-"""Generate → synthetic class → `make grade`'s logic → feedback → export, for every quiz.
+"""Generate → synthetic class → the nbgrader engine (`make grade GRADE_ARGS="--engine nbgrader"`)
+→ feedback → export.
 
-Each quiz is graded once, in a private copy of the course, with a class that brings the usual
-trouble: a blank notebook, a partly right one, wrong choices, a runaway loop, a deleted and an
-edited test cell, malformed JSON, an empty file, a badly named file. Every well-formed
+Each quiz here is graded once, in a private copy of the course, with a class that brings the
+usual trouble: a blank notebook, a partly right one, wrong choices, a runaway loop, a deleted and
+an edited test cell, malformed JSON, an empty file, a badly named file. Every well-formed
 submission must get exactly its score; every other one a reason; nobody else is affected.
+
+Which quizzes: the engine's handling of this trouble does not depend on a quiz's content, so it
+runs on three that between them hold every kind of item and every lab service (ENGINE_QUIZZES);
+every quiz's own answer keys (correct, blank, partial, wrong options) are proven on the default
+path in test_quizzes_trusted.py. This keeps the suite inside its time budget (issue 10).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import time
 
 import nbformat
 import pytest
-from quizzes_helpers import QUIZZES, hidden_text_in, learner_files, nbgrader, released_copy
+from quizzes_helpers import QUIZZES, REPO, hidden_text_in, learner_files, nbgrader, released_copy
 
 from kinesis_grader.export import NBGRADER_COLUMNS, export_csv
 from kinesis_grader.feedback import regenerate
@@ -42,7 +48,25 @@ def leaf_item(model: Quiz, kinds=None) -> str:
     return candidates[-1]
 
 
-@pytest.fixture(scope="module", params=QUIZZES)
+ENGINE_QUIZZES = ["q01_core_capacity", "q05_lambda_firehose", "a02_fraud"]
+
+
+def test_the_engine_quizzes_are_real_and_cover_every_item_kind():
+    from kinesis_grader.authoring import quiz_items
+    from kinesis_grader.course import Course
+
+    course = Course.at(REPO / "quizzes")
+
+    def kinds(quiz: str) -> set[str]:
+        source = nbformat.read(course.source_notebook(quiz), as_version=4)
+        return {item.kind for item in quiz_items(source)}
+
+    assert set(ENGINE_QUIZZES) <= set(QUIZZES)
+    every_kind = set().union(*(kinds(quiz) for quiz in QUIZZES))
+    assert set().union(*(kinds(quiz) for quiz in ENGINE_QUIZZES)) == every_kind
+
+
+@pytest.fixture(scope="module", params=ENGINE_QUIZZES)
 def graded(request, tmp_path_factory):
     quiz = request.param
     course, model, download = released_copy(tmp_path_factory, quiz)

@@ -1,9 +1,13 @@
 """Every real quiz through `make grade`'s default (trusted) path: jailed kernels, rebuilt
 notebooks, decisions from plain data, answers read against the answer rules.
 
-A correct class member gets every autograded point and a blank one none; in the IoT capstone a
-learner who forges what the routing check observes (patching the course's observation helpers
-instead of writing the records) would score full marks — the answer rules hold it at 0.
+For every quiz: a correct class member gets every autograded point, a blank one none, a partly
+right one exactly the points of what it solved, and one who picks wrong options loses exactly
+those items — so each quiz's answer keys are proven on the path instructors use. In the IoT
+capstone a learner who forges what the routing check observes (patching the course's
+observation helpers instead of writing the records) would score full marks — the answer rules
+hold it at 0. (The trouble cases — runaway loops, deleted or edited tests, broken files — are in
+test_grader_corpus.py for this path, and test_quizzes_roundtrip.py for the nbgrader engine.)
 """
 
 from __future__ import annotations
@@ -38,14 +42,26 @@ observe.key_placement = lambda kinesis, stream: {"dev-00003": home, "dev-00008":
 def graded(request, tmp_path_factory):
     quiz = request.param
     course, model, download = released_copy(tmp_path_factory, quiz)
+    expected = {"correct": model.autograded_points, "blank": 0.0}
     write(model.submission(), download / "correct.ipynb")
     shutil.copy(course.release_notebook(quiz), download / "blank.ipynb")
+    partial = model.closed([item.grade_id for item in model.autograded][::2])
+    write(model.submission(partial), download / "partial.ipynb")
+    expected["partial"] = model.score_of(partial)
+    assert 0 < expected["partial"] < model.autograded_points
+    choices = [item.grade_id for item in model.autograded if item.kind == "choice"]
+    if choices:
+        write(
+            model.submission(set(model.items) - set(choices), wrong=choices),
+            download / "wrong.ipynb",
+        )
+        expected["wrong"] = model.autograded_points - sum(model.items[g].points for g in choices)
     if quiz == "a01_iot":
         forged = model.submission()
         forged.cells[model.answer_cell_index(forged, "a01_routing")].source = FORGED_ROUTING
         write(forged, download / "forger.ipynb")
     outcome = grade_quiz(course, quiz, download, LIMITS, say=lambda _: None)
-    return quiz, model, outcome["results"]
+    return quiz, model, outcome["results"], expected
 
 
 def total(result):
@@ -53,7 +69,7 @@ def total(result):
 
 
 def test_a_correct_submission_gets_every_autograded_point(graded):
-    _, model, results = graded
+    _, model, results, _ = graded
     result = results["correct"]
     failed = [v for v in result["verdicts"] if v["score"] != v["points"]]
     assert failed == [] and not result.get("held_for_review"), result
@@ -61,15 +77,23 @@ def test_a_correct_submission_gets_every_autograded_point(graded):
 
 
 def test_the_released_blank_gets_zero(graded):
-    _, _, results = graded
+    _, _, results, _ = graded
     assert total(results["blank"]) == 0.0
     assert not results["blank"].get("held_for_review")
 
 
 @pytest.mark.parametrize("graded", ["a01_iot"], indirect=True)
 def test_a_forged_observation_is_held_at_zero(graded):
-    _, model, results = graded
+    _, model, results, _ = graded
     result = results["forger"]
     assert result["score_before_review"] == model.autograded_points  # the forgery "worked"
     assert total(result) == 0.0
     assert any("kinesis_lab.quizobserve" in why for why in result["held_for_review"])
+
+
+def test_every_submission_gets_exactly_its_score(graded):
+    """Partial credit and wrong options, item by item, from the quiz's own answer keys."""
+    _, _, results, expected = graded
+    scores = {student: total(results[student]) for student in expected}
+    assert scores == expected
+    assert not any(results[student].get("held_for_review") for student in expected)

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 from ci_skip_rule import pytest_runtest_makereport  # noqa: F401  (the CI rule for skips)
+from scheduling import schedule
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has ordered tests by their fixtures
+def pytest_collection_modifyitems(config, items):
+    schedule(items)
 
 
 @pytest.fixture

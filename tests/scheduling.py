@@ -1,0 +1,62 @@
+"""How the suite shares its two workers (pytest-xdist, `--dist loadgroup --no-loadscope-reorder`).
+
+Why: on two cores the quiz round trips, the lessons and the site dominate, and whole files on
+one worker (`--dist loadfile`) left one worker idle for minutes. Each test gets a group:
+- its module, as loadfile did, so a module's fixtures are built once;
+- per quiz for the per-quiz round trips (a quiz's fixture is built once, quizzes spread);
+- one group for the lessons and the site: tests/test_notebooks.py fills the site's lesson cache
+  as it runs each lesson, so the site tests after it build without executing them again.
+Groups run heaviest first (HEAVIEST_FIRST, from `pytest --durations`), so the long ones do not
+start last; the rest follow in collection order.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LESSONS_AND_SITE = "lessons-and-site"
+LESSONS_AND_SITE_MODULES = (
+    "test_notebooks.py",
+    "test_site_build.py",
+    "test_site_links.py",
+    "test_site_leaks.py",
+    "test_site_browser.py",
+)
+PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
+# Heaviest first, as measured (seconds of one worker, 2-core machine, December 2026).
+HEAVIEST_FIRST = (
+    LESSONS_AND_SITE,  # ~250
+    "test_exercises.py",  # ~100
+    "test_quizzes_watchdog.py",  # ~110
+    "test_quizzes_roundtrip.py[q05_lambda_firehose]",  # ~80
+    "test_quizzes_roundtrip.py[a02_fraud]",  # ~55
+    "test_quizzes_roundtrip.py[q01_core_capacity]",  # ~50
+    "test_grader_corpus.py",  # ~70
+    "test_quizzes_cli.py",  # ~45
+)
+
+
+def group_of(item: pytest.Item) -> str:
+    module = item.path.name
+    if module in LESSONS_AND_SITE_MODULES:
+        return LESSONS_AND_SITE
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if module in PER_QUIZ_MODULES and "graded" in params:
+        return f"{module}[{params['graded']}]"
+    return module
+
+
+def schedule(items: list[pytest.Item]) -> None:
+    """Mark every test with its group; put the heaviest groups first (stable otherwise)."""
+    rank = {group: position for position, group in enumerate(HEAVIEST_FIRST)}
+    first_seen: dict[str, int] = {}
+    for item in items:
+        group = group_of(item)
+        first_seen.setdefault(group, len(first_seen))
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(
+        key=lambda item: (
+            rank.get(group_of(item), len(rank)),
+            first_seen[group_of(item)],
+        )
+    )

@@ -117,7 +117,11 @@ class EventSourceMapping:
         MemorySize: int = LAMBDA_MEMORY_DEFAULT_MB,
         clients: Mapping[str, Any] | None = None,
         publish_metrics: bool = True,
+        UUID: str | None = None,
+        Role: str | None = None,
     ) -> None:
+        # UUID and Role: a mapping and function that exist in the account
+        # (:mod:`kinesis_lab.simulation.lambda_account`) keep their own identity.
         self.stream_name = stream_name
         self.handler = handler
         summary = kinesis.describe_stream_summary(StreamName=stream_name)
@@ -142,9 +146,9 @@ class EventSourceMapping:
             Enabled=Enabled,
         )
         self.enabled = self.settings.enabled
-        self.uuid = str(uuid.uuid4())
+        self.uuid = UUID or str(uuid.uuid4())
         self.function_arn = f"arn:aws:lambda:{self.region}:{account}:function:{name}"
-        self.invoke_identity_arn = f"arn:aws:iam::{account}:role/{name}-role"
+        self.invoke_identity_arn = Role or f"arn:aws:iam::{account}:role/{name}-role"
         self.timeout_seconds = float(Timeout)
         self.memory_size = int(MemorySize)
         self.created_at = clock.now()

@@ -1,0 +1,314 @@
+"""Scaffolding of lesson M8 (Lambda with Kinesis): setup, the simulated pollers, checks, fallbacks.
+
+In M8 the learner writes the handler and makes the Lambda calls — ``create_function`` and
+``create_event_source_mapping`` with BatchSize, StartingPosition, retries, record age, bisect,
+an on-failure destination, ReportBatchItemFailures, ParallelizationFactor (F34-F40). This
+module never makes those calls for the learner, except in the ``ensure_*`` fallbacks that keep
+the lesson going after a blank "Your turn" and say so. What it does:
+
+- setup: the function's execution role (IAM), a deployment package zipped from a handler
+  written in the notebook (:func:`package`), clean re-runs (:func:`remove_function`);
+- SIMULATION: :func:`run_lambda` lets Lambda's pollers run on the lab clock for the mappings
+  in the account (:mod:`kinesis_lab.simulation.lambda_account`); on AWS they run by themselves;
+- observation: what the handler printed to its log group, the simulated invocation log of a
+  mapping, and checks that read the function and the mapping back from the account.
+
+The rest of the lesson's helpers (events, the poison stream, the payments, the tables) live in
+:mod:`kinesis_lab.lambda_lessons` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+import textwrap
+import zipfile
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK
+from ..lambda_lessons import (  # noqa: F401  (re-exported: the lesson's other scaffolding)
+    MODE_PARAMETERS,
+    POISON_DATA,
+    ScoringUnavailable,
+    SteadyProducer,
+    analyse_run,
+    batchers_by_key,
+    check_decode,
+    check_partial_batch_handler,
+    compare_runs,
+    concurrent_rounds,
+    delete_stream,
+    destination_documents,
+    fresh_queue,
+    invocation_table,
+    make_context,
+    make_event,
+    out_of_order_keys,
+    records_of_batch_info,
+    run_slow_consumer,
+    run_with_producer,
+    score_payment,
+    try_mapping,
+    write_readings_with_poison,
+)
+from ..simulation.lambda_account import SimulatedLambda, load_handler
+from ..simulation.lambda_esm import EventSourceMapping, Invocation, simulation_notes  # noqa: F401
+
+RUNTIME = "python3.12"
+MODULE = "lambda_function"
+ROLE_NAME = "kinesis-lab-lambda-role"
+TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+# The AWS managed policy a Kinesis-reading function needs (read the stream, write its logs).
+KINESIS_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole"
+PACKAGE_IMPORTS = "import base64\nimport json\n"
+
+_services: dict[int, SimulatedLambda] = {}
+
+
+# --- setup ------------------------------------------------------------------------------------
+
+
+def lambda_role(lab: Any) -> str:
+    """Setup: the function's execution role (Lambda may assume it); its ARN. Idempotent."""
+    iam = lab.client("iam")
+    try:
+        return iam.get_role(RoleName=ROLE_NAME)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))[
+        "Role"
+    ]["Arn"]
+    try:  # the mock may not know AWS managed policies; on AWS this one exists
+        iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn=KINESIS_EXECUTION_POLICY)
+    except iam.exceptions.NoSuchEntityException:
+        pass
+    return arn
+
+
+def package(*handlers: Callable[..., Any], **constants: Any) -> bytes:
+    """Setup: a deployment package — ``lambda_function.py`` with ``import base64, json``, the
+    given constants and the source of each handler written in the notebook — zipped, for
+    ``Code={"ZipFile": ...}``. The handler must be self-contained, as on AWS: it sees only
+    what its module imports, not the notebook's variables."""
+    parts = [PACKAGE_IMPORTS]
+    parts += [f"{name} = {value!r}\n" for name, value in constants.items()]
+    parts += [textwrap.dedent(inspect.getsource(handler)) for handler in handlers]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{MODULE}.py", "\n\n".join(parts))
+    return buffer.getvalue()
+
+
+def service(lab: Any) -> SimulatedLambda:
+    """SIMULATION: Lambda's pollers for this lab's account (one per lab, watching for new
+    mappings before every mocked request)."""
+    lambda_client = lab.client("lambda")
+    simulated = _services.get(id(lambda_client))
+    if simulated is None:
+        simulated = SimulatedLambda(lambda_client, lab.kinesis).watch()
+        _services.clear()
+        _services[id(lambda_client)] = simulated
+    return simulated
+
+
+def run_lambda(lab: Any, max_seconds: float = 300) -> list[Invocation]:
+    """SIMULATION: let Lambda's pollers run on the lab clock until every mapping is caught up
+    (or ``max_seconds`` of lab time have passed). On AWS they poll all the time: you wait."""
+    return service(lab).run_until_idle(max_seconds=max_seconds)
+
+
+def mappings_of(lab: Any, function_name: str) -> list[dict[str, Any]]:
+    """The function's event source mappings, as ListEventSourceMappings returns them."""
+    try:
+        return lab.client("lambda").list_event_source_mappings(FunctionName=function_name)[
+            "EventSourceMappings"
+        ]
+    except lab.client("lambda").exceptions.ResourceNotFoundException:
+        return []
+
+
+def engine(lab: Any, function_name: str) -> EventSourceMapping:
+    """SIMULATION: the simulated poller of the function's (newest) mapping: its invocation
+    log, discards and IteratorAge — what Lambda's own logs and metrics would show."""
+    mappings = mappings_of(lab, function_name)
+    if not mappings:
+        raise LookupError(f"{function_name!r} has no event source mapping")
+    return service(lab).engine(mappings[-1]["UUID"])
+
+
+def remove_function(lab: Any, function_name: str) -> None:
+    """Setup: delete the function, its mappings and its log group if they exist (re-runs
+    start clean)."""
+    lambda_client = lab.client("lambda")
+    for mapping in mappings_of(lab, function_name):
+        lambda_client.delete_event_source_mapping(UUID=mapping["UUID"])
+    try:
+        lambda_client.delete_function(FunctionName=function_name)
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass
+    clear_logs(lab, function_name)
+
+
+def clear_logs(lab: Any, function_name: str) -> None:
+    """Setup: delete the function's log group, so the next run's lines stand alone."""
+    logs = lab.client("logs")
+    try:
+        logs.delete_log_group(logGroupName=f"/aws/lambda/{function_name}")
+    except logs.exceptions.ResourceNotFoundException:
+        pass
+    service(lab).forget_logs(function_name)
+
+
+def printed(lab: Any, function_name: str, prefix: str | None = None) -> list[str]:
+    """What the function printed, read from its log group ``/aws/lambda/<name>`` in
+    CloudWatch Logs, oldest first; with ``prefix``, only those lines, without the prefix."""
+    logs = lab.client("logs")
+    lines: list[str] = []
+    try:
+        for page in logs.get_paginator("filter_log_events").paginate(
+            logGroupName=f"/aws/lambda/{function_name}"
+        ):
+            lines += [event["message"] for event in page["events"]]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+    if prefix is None:
+        return lines
+    return [line[len(prefix) :].strip() for line in lines if line.startswith(prefix)]
+
+
+# --- checks: they read the account --------------------------------------------------------------
+
+
+def _not_yet(label: str, what: str) -> bool:
+    print(f"{TODO_MARK} {label}: not yet — {what}")
+    return False
+
+
+def _fail(label: str, what: str, hint: str | None = None) -> bool:
+    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
+    return False
+
+
+def check_function(lab: Any, function_name: str, handler: str) -> bool:
+    """✓ when the function exists with the Python runtime and ``handler``, and that handler
+    loads from its deployment package."""
+    label = f"function {function_name!r}"
+    lambda_client = lab.client("lambda")
+    try:
+        try:
+            configuration = lambda_client.get_function(FunctionName=function_name)["Configuration"]
+        except lambda_client.exceptions.ResourceNotFoundException:
+            return _not_yet(label, "there is no such function yet.")
+        if configuration.get("Handler") != handler:
+            return _fail(
+                label,
+                f"its Handler is {configuration.get('Handler')!r}",
+                f"Handler={handler!r}: the module in the zip, then the function's name",
+            )
+        if not str(configuration.get("Runtime", "")).startswith("python3"):
+            return _fail(label, f"its Runtime is {configuration.get('Runtime')!r}", RUNTIME)
+        from ..simulation.lambda_account import deployment_package
+
+        load_handler(deployment_package(lambda_client, function_name), handler)
+        print(f"{PASS_MARK} {label}: {configuration['Runtime']}, Handler {handler}, loads")
+        return True
+    except Exception as error:
+        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+
+
+def check_mapping(lab: Any, function_name: str, stream_arn: str, **expected: Any) -> bool:
+    """✓ when the function has an Enabled mapping on the stream whose settings (as
+    GetEventSourceMapping returns them) are ``expected``."""
+    label = f"mapping {stream_arn.rsplit('/', 1)[-1]} → {function_name}"
+    try:
+        mappings = [m for m in mappings_of(lab, function_name) if m["EventSourceArn"] == stream_arn]
+        if not mappings:
+            return _not_yet(label, "the function has no mapping on this stream yet.")
+        if len(mappings) > 1:
+            return _fail(label, f"{len(mappings)} mappings", "one mapping per stream and function")
+        mapping = lab.client("lambda").get_event_source_mapping(UUID=mappings[0]["UUID"])
+        wrong = [
+            f"{name} is {mapping.get(name)!r}, not {value!r}"
+            for name, value in expected.items()
+            if mapping.get(name) != value
+        ]
+        if wrong:
+            return _fail(label, "; ".join(wrong))
+        if mapping.get("State") not in ("Enabled", "Creating"):
+            return _fail(label, f"its State is {mapping.get('State')}")
+        settings = ", ".join(f"{name}={value}" for name, value in expected.items())
+        print(f"{PASS_MARK} {label}: {settings}"[:300])
+        return True
+    except Exception as error:
+        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+
+
+def check_discarded(lab: Any, queue_url: str, condition: str, shards: int = 1) -> bool:
+    """✓ when the SQS on-failure destination holds ``shards`` invocation record(s) with this
+    condition (F40). Reads them without deleting them."""
+    label = "on-failure destination"
+    try:
+        sqs = lab.client("sqs")
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        count = int(attributes["ApproximateNumberOfMessages"])
+        if count == 0:
+            return _not_yet(label, "no invocation record has reached the queue.")
+        if count != shards:
+            return _fail(label, f"{count} messages, expected {shards}")
+        print(f"{PASS_MARK} {label}: {count} invocation record(s) ({condition} expected)")
+        return True
+    except Exception as error:
+        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+
+
+# --- fallbacks ----------------------------------------------------------------------------------
+
+
+def ensure_function(
+    lab: Any, function_name: str, handler: Callable[..., Any], **constants: Any
+) -> None:
+    """Fallback: create the function from ``handler`` when the learner has not (yet)."""
+    lambda_client = lab.client("lambda")
+    try:
+        lambda_client.get_function(FunctionName=function_name)
+        return
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass
+    lambda_client.create_function(
+        FunctionName=function_name,
+        Runtime=RUNTIME,
+        Role=lambda_role(lab),
+        Handler=f"{MODULE}.{handler.__name__}",
+        Code={"ZipFile": package(handler, **constants)},
+    )
+    print(f"(so that the lesson can go on, the lab created the function {function_name!r} for you)")
+
+
+def ensure_mapping(lab: Any, function_name: str, stream_arn: str, **parameters: Any) -> None:
+    """Fallback: map the stream to the function when the learner has not (yet)."""
+    if any(m["EventSourceArn"] == stream_arn for m in mappings_of(lab, function_name)):
+        return
+    lab.client("lambda").create_event_source_mapping(
+        FunctionName=function_name, EventSourceArn=stream_arn, **parameters
+    )
+    print(f"(so that the lesson can go on, the lab mapped the stream to {function_name!r} for you)")
+
+
+def describe(mapping: Mapping[str, Any]) -> str:
+    """A mapping's settings on one line (no UUID or dates), for printing."""
+    keep = ("BatchSize", "StartingPosition", "State", "ParallelizationFactor")
+    keep += ("MaximumRetryAttempts", "BisectBatchOnFunctionError", "FunctionResponseTypes")
+    return ", ".join(f"{k}={mapping[k]}" for k in keep if k in mapping)

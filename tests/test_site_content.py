@@ -1,8 +1,9 @@
 """The site's sources keep their promises, without building anything.
 
 - every lesson notebook has its one nav line (and every nav lesson exists);
-- the fact-sheet page is a faithful copy of the course fact sheet, and the vendored scripts
-  are the ones the manifest names;
+- the fact-sheet page keeps every row of the shared fact sheet unchanged and adds only the
+  course's own rows (F100 and up, each with a source and a status); every fact row a lesson
+  cites exists; the vendored scripts are the ones the manifest names;
 - every number on the cheat sheet and on "what changed" appears in the fact row it cites;
 - exam tips live only in the lessons; the gathering functions find them, and the tables;
 - every module has practice questions with explanations; the mock exam mixes modules and
@@ -89,12 +90,104 @@ def test_lessons_are_grouped_by_module_in_course_order():
 # --- copies that must not drift ------------------------------------------------------------
 
 
+sync_facts = load_tool("sync_facts")
+FACT_ROW = re.compile(r"^\| F(\d+) \|.*$", re.MULTILINE)
+STATUS = re.compile(r"^(V\*?|U)\b")
+
+
+def row_lines(text: str) -> dict[int, str]:
+    """Fact-sheet rows by number: 8 → '| F8 | Retention | … |'."""
+    return {int(m.group(1)): m.group(0) for m in FACT_ROW.finditer(text)}
+
+
 @pytest.mark.skipif(
     not SHARED_FACTS.exists(),
     reason=surroundings("no ../shared/kinesis-facts.md beside the checkout"),
 )
-def test_fact_sheet_page_is_the_current_fact_sheet():
-    assert FACTS_COPY.read_bytes() == SHARED_FACTS.read_bytes(), "run: python tools/sync_facts.py"
+def test_fact_sheet_page_keeps_every_shared_row_unchanged():
+    """The site's sheet is the shared sheet (rows and text unchanged) plus the course's rows."""
+    shared, site = SHARED_FACTS.read_text(encoding="utf-8"), FACTS_COPY.read_text(encoding="utf-8")
+    site_rows = row_lines(site)
+    changed = [f"F{n}" for n, line in row_lines(shared).items() if site_rows.get(n) != line]
+    assert not changed, (
+        f"shared rows missing or changed: {changed}; run: python tools/sync_facts.py"
+    )
+    extra = sorted(set(site_rows) - set(row_lines(shared)))
+    assert all(n >= sync_facts.FIRST_COURSE_ROW for n in extra), [f"F{n}" for n in extra]
+    assert site == sync_facts.merge(shared, site), "run: python tools/sync_facts.py"
+
+
+def test_course_fact_rows_are_numbered_from_f100_with_source_and_status():
+    course = sync_facts.course_part(FACTS_COPY.read_text(encoding="utf-8"))
+    assert course, f"{FACTS_COPY.name} has no course part ({sync_facts.COURSE_MARKER!r})"
+    rows = [row for row in table_rows_of(course) if "#" in row]
+    assert len(rows) >= 15, "the course rows of issue 12"
+    for row in rows:
+        number = int(row["#"].removeprefix("F"))
+        assert number >= sync_facts.FIRST_COURSE_ROW, row["#"]
+        assert row["Fact"] and row["Value"], row["#"]
+        assert len(row["Source"]) >= 10, f"{row['#']} has no source"
+        assert STATUS.match(row["Status"]), f"{row['#']}: status {row['Status']!r}"
+    numbers = [row["#"] for row in rows]
+    assert len(numbers) == len(set(numbers)), "a course row number is used twice"
+
+
+def test_course_rows_for_the_missing_topics_exist():
+    """Issue 12's topics each have their sourced row (the lessons cite them)."""
+    facts = fact_rows()
+    topics = {
+        "F100": "StartDeliveryStreamEncryption",
+        "F101": "data stream",
+        "F103": "MSKSourceConfiguration",
+        "F104": "Iceberg",
+        "F105": "FailedEventsOnly",
+        "F106": "DataFreshness",
+        "F107": "LOGTOJSON",
+        "F108": "materialized view",
+        "F110": "checkpoint",
+        "F111": "enrichment",
+        "F113": "MSK Serverless",
+        "F115": "CloudTrail",
+        "F117": "snapshot",
+        "F118": "AllowNonRestoredState",
+    }
+    missing = [ref for ref, word in topics.items() if word not in facts.get(ref, "")]
+    assert not missing, missing
+
+
+def test_every_fact_row_a_lesson_cites_exists():
+    facts = fact_rows()
+    unknown = []
+    for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        text = "\n".join("".join(cell["source"]) for cell in notebook["cells"])
+        unknown += [
+            f"{path.stem}: {ref}" for ref in lesson_pages.fact_refs(text) if ref not in facts
+        ]
+    assert not unknown, unknown
+
+
+def test_fact_references_reach_three_digit_rows():
+    assert lesson_pages.fact_refs("see F100-F102, F8 and F117") == [
+        "F100",
+        "F101",
+        "F102",
+        "F8",
+        "F117",
+    ]
+
+
+def test_sync_tool_keeps_course_rows_and_takes_shared_rows():
+    shared = "# Sheet\n\n| # | Fact |\n|---|---|\n| F1 | new text |\n| F2 | added |\n"
+    site = (
+        "# Sheet\n\n| # | Fact |\n|---|---|\n| F1 | old text |\n\n"
+        f"{sync_facts.COURSE_MARKER} -->\n\n| # | Fact |\n|---|---|\n| F100 | ours |\n"
+    )
+    merged = sync_facts.merge(shared, site)
+    assert merged.startswith(shared.rstrip("\n")) and "| F1 | new text |" in merged
+    assert "| F1 | old text |" not in merged and merged.endswith("| F100 | ours |\n")
+    with pytest.raises(ValueError, match="F2 appears twice"):
+        sync_facts.merge(shared, site.replace("F100", "F2"))
 
 
 def test_vendored_scripts_match_their_manifest():
@@ -137,8 +230,12 @@ def dates_in(text: str, row: str) -> list[str]:
 
 
 def table_rows(page: Path) -> list[dict[str, str]]:
+    return table_rows_of(page.read_text(encoding="utf-8"))
+
+
+def table_rows_of(text: str) -> list[dict[str, str]]:
     rows, header = [], None
-    for line in page.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.startswith("|"):
             header = None
             continue

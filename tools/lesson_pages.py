@@ -25,7 +25,7 @@ TIP_KINDS = {"Exam tip": "tip", "Trap": "trap"}
 TIP_START = re.compile(r"^>\s*\*\*(Exam tip|Trap)\b([^*]*?):?\*\*:?")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-FACT_REF = re.compile(r"\bF(\d{1,2})\b")
+FACT_REF = re.compile(r"\bF(\d{1,3})\b")
 MODULE_IN_TITLE = re.compile(r"^(M\d{1,2}|Capstone\s*\w*)\s*[·:\-–]\s*")
 
 
@@ -183,7 +183,7 @@ def tables(lesson: Lesson) -> list[Table]:
 def fact_refs(text: str) -> list[str]:
     """The fact-sheet rows a text cites: 'F8', 'F34'… (ranges such as F34-F40 expanded)."""
     refs: list[int] = []
-    for start, end in re.findall(r"\bF(\d{1,2})\s*[-–]\s*F(\d{1,2})\b", text):
+    for start, end in re.findall(r"\bF(\d{1,3})\s*[-–]\s*F(\d{1,3})\b", text):
         refs.extend(range(int(start), int(end) + 1))
     refs.extend(int(number) for number in FACT_REF.findall(text))
     return [f"F{number}" for number in dict.fromkeys(refs)]

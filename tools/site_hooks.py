@@ -46,7 +46,7 @@ COMPARISONS_PAGE = "comparisons.md"
 COURSE_MAP_MARKER = "<!-- course-map -->"
 VENDOR = "assets/vendor"
 
-FACT_ROW = re.compile(r"^\| (F\d{1,2}) \|", re.MULTILINE)
+FACT_ROW = re.compile(r"^\| (F\d{1,3}) \|", re.MULTILINE)
 
 _lessons: list[lesson_pages.Lesson] = []
 _fact_ids: set[str] = set()
@@ -120,7 +120,7 @@ PROTECTED = re.compile(
     r"(<!--.*?-->|<(script|style|pre|code|svg|a|textarea|h[1-6])\b.*?</\2\s*>|<[^>]*>)",
     re.DOTALL | re.IGNORECASE,
 )
-FACT_TOKEN = re.compile(r"\bF(\d{1,2})\b")
+FACT_TOKEN = re.compile(r"\bF(\d{1,3})\b")
 TIP_QUOTE = re.compile(r"<blockquote>(\s*<p>\s*<strong>\s*(Exam tip|Trap)\b)")
 
 

@@ -32,6 +32,7 @@ import importlib.util
 import io
 import sys
 import tempfile
+import time
 import urllib.request
 import zipfile
 from collections.abc import Mapping
@@ -132,6 +133,23 @@ def deployment_package(lambda_client: Any, function_name: str) -> bytes:
             return response.read()
 
 
+# --- moto's own mapping ------------------------------------------------------------------------
+
+_stock_send: list[Any] = []
+
+
+def _silence_moto_invocations(silent: bool) -> None:
+    """moto's Kinesis ``put_record`` invokes a mapped function once per record, through
+    Docker (moto-fidelity.md); with this simulation in charge that must not happen."""
+    from moto.awslambda.models import LambdaBackend
+
+    if silent and not _stock_send:
+        _stock_send.append(LambdaBackend.send_kinesis_message)
+        LambdaBackend.send_kinesis_message = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+    elif not silent and _stock_send:
+        LambdaBackend.send_kinesis_message = _stock_send.pop()  # type: ignore[method-assign]
+
+
 # --- the simulated service ------------------------------------------------------------------
 
 
@@ -160,12 +178,15 @@ class SimulatedLambda:
 
     # -- reading the account -----------------------------------------------------------------
     def watch(self) -> SimulatedLambda:
-        """Read the mappings again at the first request after any change to them (mock only)."""
+        """Read the mappings again at the first request after any change to them, and stop
+        moto's own per-record invocation (it needs Docker) — mock only."""
         hooks.before_each_request(self._before_request)
+        _silence_moto_invocations(True)
         return self
 
     def unwatch(self) -> None:
         hooks.remove(self._before_request)
+        _silence_moto_invocations(False)
 
     def _before_request(self, service: str, action: str) -> None:
         if service in LAMBDA_SERVICES and action in CHANGES:
@@ -264,14 +285,16 @@ class SimulatedLambda:
             return
         logs = self._client("logs")
         group = f"/aws/lambda/{function_name}"
-        stream = f"{clock.now_datetime():%Y/%m/%d}/[$LATEST]{LABEL.lower()}"
+        stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{LABEL.lower()}"
         if (group, stream) not in self._log_streams:
             with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
                 logs.create_log_group(logGroupName=group)
             with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
                 logs.create_log_stream(logGroupName=group, logStreamName=stream)
             self._log_streams.add((group, stream))
-        millis = int(clock.now() * 1000)
+        # Stamped with the wall clock: CloudWatch Logs refuses events more than 14 days old,
+        # and a simulated lab clock may be anywhere.
+        millis = int(time.time() * 1000)
         logs.put_log_events(
             logGroupName=group,
             logStreamName=stream,

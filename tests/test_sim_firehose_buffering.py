@@ -113,6 +113,7 @@ def test_defaults_are_5_mib_and_300_seconds(aws: Lab) -> None:
     put(aws, "defaults", half_mib, half_mib)
     assert [len(body) for body in objects(aws.s3).values()] == [5 * MIB]
 
+    aws.clock.advance(1)  # a new second: this one's 5 MiB of Direct PUT quota is used (F45)
     put(aws, "defaults", b"late")
     aws.clock.advance(299)
     assert len(objects(aws.s3)) == 1
@@ -263,6 +264,28 @@ def test_put_record_batch_limits_and_response(aws: Lab) -> None:
     assert response["FailedPutCount"] == 0
     assert len({entry["RecordId"] for entry in response["RequestResponses"]}) == 3
     assert firehose.buffer_state("limits")["records"] == 4
+
+
+def test_direct_put_quota_fails_records_one_by_one(aws: Lab) -> None:
+    """F45: 5 MiB/s per stream in us-east-1; within one lab second the records beyond it fail
+    with ServiceUnavailableException (FailedPutCount), the others are accepted; a second later
+    the resent ones go through. PutRecord beyond the quota raises the exception."""
+    create_stream(aws, "quota", BufferingHints=hints(128, 900))
+    one_mib = b"q" * (MIB // 4)
+    for _ in range(4):  # 4 MiB
+        put(aws, "quota", *[one_mib] * 4)
+    records = [{"Data": one_mib}] * 4 + [{"Data": b"small"}]
+    response = aws.firehose.put_record_batch(DeliveryStreamName="quota", Records=records)
+    assert response["FailedPutCount"] == 1
+    answers = response["RequestResponses"]
+    assert [("RecordId" in a) for a in answers] == [True] * 4 + [False]
+    assert answers[4]["ErrorCode"] == "ServiceUnavailableException"
+    with pytest.raises(ClientError) as error:
+        aws.firehose.put_record(DeliveryStreamName="quota", Record={"Data": b"x"})
+    assert error_code(error) == "ServiceUnavailableException"
+    aws.clock.advance(1)
+    assert put(aws, "quota", b"small")
+    assert firehose.buffer_state("quota")["bytes"] == 5 * MIB + len(b"small")
 
 
 def test_buffer_state_shows_the_buffer_filling_and_flushing(aws: Lab) -> None:

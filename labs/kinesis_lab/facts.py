@@ -107,6 +107,11 @@ FIREHOSE_RECORD_MAX_BYTES = 1_000 * KIB  # F44: 1,000 KiB before base64 (API: 1,
 FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS = 500  # F44
 FIREHOSE_PUT_RECORD_BATCH_MAX_BYTES = 4 * MIB  # F44
 
+# F45 — Direct PUT throughput quota of one Firehose stream (not with a Kinesis source).
+FIREHOSE_DIRECT_PUT_LARGE_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")  # F45
+FIREHOSE_DIRECT_PUT_LARGE = (500_000, 2_000, 5)  # F45: records/s, requests/s, MiB/s
+FIREHOSE_DIRECT_PUT_OTHER = (100_000, 1_000, 1)  # F45: every other Region
+
 # F46 — Lambda transformation (processor parameters BufferSizeInMBs, BufferIntervalInSeconds,
 # NumberOfRetries).
 FIREHOSE_TRANSFORM_BUFFER_SIZE_MB_MIN = 0.2  # F46

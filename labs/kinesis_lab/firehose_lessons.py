@@ -16,11 +16,17 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
+import inspect
+import io
 import json
 import math
 import re
+import textwrap
 import time
-from collections.abc import Callable, Iterable, Mapping
+import types
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -32,6 +38,9 @@ from .facts import (
     FIREHOSE_BUFFER_INTERVAL_SECONDS_MIN,
     FIREHOSE_BUFFER_SIZE_MIB_MAX,
     FIREHOSE_BUFFER_SIZE_MIB_MIN,
+    FIREHOSE_DIRECT_PUT_LARGE,
+    FIREHOSE_DIRECT_PUT_LARGE_REGIONS,
+    FIREHOSE_DIRECT_PUT_OTHER,
     FIREHOSE_PUT_RECORD_BATCH_MAX_BYTES,
     FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS,
     FIREHOSE_RECORD_MAX_BYTES,
@@ -63,9 +72,9 @@ class DirectPutQuota:
     mib_per_second: int
 
 
-DIRECT_PUT_QUOTA_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")  # F45
-DIRECT_PUT_QUOTA_LARGE = DirectPutQuota(500_000, 2_000, 5)  # F45: the three Regions above
-DIRECT_PUT_QUOTA_OTHER = DirectPutQuota(100_000, 1_000, 1)  # F45: every other Region
+DIRECT_PUT_QUOTA_REGIONS = FIREHOSE_DIRECT_PUT_LARGE_REGIONS  # F45
+DIRECT_PUT_QUOTA_LARGE = DirectPutQuota(*FIREHOSE_DIRECT_PUT_LARGE)  # F45: the three above
+DIRECT_PUT_QUOTA_OTHER = DirectPutQuota(*FIREHOSE_DIRECT_PUT_OTHER)  # F45: every other Region
 
 
 def direct_put_quota(region: str) -> DirectPutQuota:
@@ -782,3 +791,382 @@ def measure_first_delivery(
         if times:
             return min(times) - started
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercises: the learner creates the Firehose streams and the transformation function; these
+# helpers set up (roles, packaging), check what exists in the account, and — as the lesson's
+# fallback when an exercise is still blank — build it and say so (issue 11, design.md).
+# ---------------------------------------------------------------------------------------------
+
+LAMBDA_HANDLER = "lambda_function.lambda_handler"  # the module and name handler_zip writes
+LAMBDA_RUNTIME = "python3.12"
+_TRUST = {"firehose": "firehose.amazonaws.com", "lambda": "lambda.amazonaws.com"}
+
+
+def ensure_role(iam: Any, name: str, service: str) -> str:
+    """Setup: an IAM role that ``service`` ("firehose" or "lambda") may assume; its ARN.
+    (On AWS it also needs permissions: S3 for Firehose, logs for Lambda.)"""
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": _TRUST[service]},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+            "Arn"
+        ]
+
+
+def _sources(function: Callable[..., Any], seen: dict[str, str], imports: dict[str, str]) -> None:
+    """The source of ``function`` and of the module-level functions it uses, and the imports
+    of the modules it names (found in its globals)."""
+    if function.__name__ in seen:
+        return
+    seen[function.__name__] = ""  # mark first: recursion
+    for name in function.__code__.co_names:
+        value = function.__globals__.get(name)
+        if isinstance(value, types.ModuleType):
+            module = value.__name__
+            imports[name] = f"import {module}" if module == name else f"import {module} as {name}"
+        elif isinstance(value, types.FunctionType) and value is not function:
+            _sources(value, seen, imports)
+    seen[function.__name__] = textwrap.dedent(inspect.getsource(function))
+
+
+def handler_zip(handler: Callable[..., Any]) -> bytes:
+    """Setup: a deployment package (.zip) for ``lambda.create_function``: a file
+    lambda_function.py with ``handler``'s source, the module-level functions it calls and the
+    imports it needs, and ``lambda_handler = <handler>`` — so ``Handler`` is always
+    ``"lambda_function.lambda_handler"`` (LAMBDA_HANDLER)."""
+    sources: dict[str, str] = {}
+    imports: dict[str, str] = {}
+    _sources(handler, sources, imports)
+    text = "\n".join(
+        [
+            "from __future__ import annotations",
+            "",
+            *sorted(set(imports.values())),
+            "",
+            *(f"\n{source}" for source in sources.values()),
+            "",
+            f"lambda_handler = {handler.__name__}",
+            "",
+        ]
+    )
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("lambda_function.py", text)
+    return package.getvalue()
+
+
+def delete_function(lambda_client: Any, name: str) -> None:
+    """Setup: delete a Lambda function if it exists (a re-run starts clean)."""
+    try:
+        lambda_client.delete_function(FunctionName=name)
+    except lambda_client.exceptions.ResourceNotFoundException:
+        pass
+
+
+def function_arn(lambda_client: Any, name: str) -> str | None:
+    try:
+        return lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    except lambda_client.exceptions.ResourceNotFoundException:
+        return None
+
+
+def check_function(lambda_client: Any, name: str) -> bool:
+    """✓ when the Lambda function exists with the Python handler from handler_zip."""
+    label = f"Lambda function {name!r}"
+    try:
+        try:
+            found = lambda_client.get_function(FunctionName=name)["Configuration"]
+        except lambda_client.exceptions.ResourceNotFoundException:
+            print(f"{TODO_MARK} {label}: not yet — there is no such function yet.")
+            return False
+        problems = []
+        if not str(found.get("Runtime", "")).startswith("python"):
+            problems.append(f"Runtime {found.get('Runtime')!r}, not a Python runtime")
+        if found.get("Handler") != LAMBDA_HANDLER:
+            problems.append(f"Handler {found.get('Handler')!r}, not {LAMBDA_HANDLER!r}")
+        if problems:
+            print(f"{FAIL_MARK} {label}: " + "; ".join(problems))
+            return False
+        print(f"{PASS_MARK} {label}: {found['Runtime']}, handler {found['Handler']}")
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
+        return False
+
+
+def ensure_function(
+    lambda_client: Any, name: str, role_arn: str, handler: Callable[..., Any]
+) -> str:
+    """Fallback: the function's ARN, creating it from ``handler`` when it is missing (saying so)."""
+    arn = function_arn(lambda_client, name)
+    if arn is not None:
+        return arn
+    arn = lambda_client.create_function(
+        FunctionName=name,
+        Runtime=LAMBDA_RUNTIME,
+        Role=role_arn,
+        Handler=LAMBDA_HANDLER,
+        Code={"ZipFile": handler_zip(handler)},
+    )["FunctionArn"]
+    print(f"(so that the lesson can go on, the lab created the function {name!r} for you)")
+    return arn
+
+
+def destination_configuration(
+    role_arn: str,
+    bucket_arn: str,
+    *,
+    prefix: str,
+    size_mib: int,
+    interval_seconds: int,
+    error_prefix: str | None = None,
+    compression: str = "UNCOMPRESSED",
+    newline: bool = False,
+    lambda_arn: str | None = None,
+    partition_query: str | None = None,
+) -> dict[str, Any]:
+    """An ExtendedS3DestinationConfiguration from plain settings (the lesson's fallbacks)."""
+    steps: list[tuple[str, Mapping[str, Any]]] = []
+    if lambda_arn:
+        steps.append(
+            (
+                "Lambda",
+                {"LambdaArn": lambda_arn, "BufferSizeInMBs": 1, "BufferIntervalInSeconds": 60},
+            )
+        )
+    if partition_query:
+        steps.append(
+            (
+                "MetadataExtraction",
+                {"MetadataExtractionQuery": partition_query, "JsonParsingEngine": "JQ-1.6"},
+            )
+        )
+    if newline:
+        steps.append(("AppendDelimiterToRecord", {}))
+    config: dict[str, Any] = {
+        "RoleARN": role_arn,
+        "BucketARN": bucket_arn,
+        "Prefix": prefix,
+        "BufferingHints": {"SizeInMBs": size_mib, "IntervalInSeconds": interval_seconds},
+        "CompressionFormat": compression,
+    }
+    if error_prefix:
+        config["ErrorOutputPrefix"] = error_prefix
+    if steps:
+        config["ProcessingConfiguration"] = processors(*steps)
+    if partition_query:
+        config["DynamicPartitioningConfiguration"] = {"Enabled": True}
+    return config
+
+
+def _described_processors(destination: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    processing = destination.get("ProcessingConfiguration") or {}
+    if not processing.get("Enabled", False):
+        return {}
+    return {
+        p["Type"]: {q["ParameterName"]: q["ParameterValue"] for q in p.get("Parameters", [])}
+        for p in processing.get("Processors", [])
+    }
+
+
+def _stream_problems(
+    description: Mapping[str, Any],
+    *,
+    bucket_arn: str | None = None,
+    prefix: str,
+    size_mib: int,
+    interval_seconds: int,
+    error_prefix: str | None = None,
+    compression: str = "UNCOMPRESSED",
+    newline: bool = False,
+    lambda_arn: str | None = None,
+    partition_query: str | None = None,
+    source_arn: str | None = None,
+) -> list[str]:
+    """What differs between a DescribeDeliveryStream answer and the settings wanted."""
+    destination = description["Destinations"][0].get("ExtendedS3DestinationDescription")
+    if destination is None:
+        return ["it has no ExtendedS3 destination (use ExtendedS3DestinationConfiguration)"]
+    problems = []
+    wanted_type = "KinesisStreamAsSource" if source_arn else "DirectPut"
+    if description.get("DeliveryStreamType") != wanted_type:
+        problems.append(f"DeliveryStreamType is {description.get('DeliveryStreamType')}")
+    if source_arn:
+        found = description.get("Source", {}).get("KinesisStreamSourceDescription", {})
+        if found.get("KinesisStreamARN") != source_arn:
+            problems.append("KinesisStreamSourceConfiguration does not name the data stream")
+    if bucket_arn and destination.get("BucketARN") != bucket_arn:
+        problems.append(f"BucketARN is {destination.get('BucketARN')!r}")
+    if destination.get("Prefix", "") != prefix:
+        problems.append(f"Prefix is {destination.get('Prefix', '')!r}, not {prefix!r}")
+    if error_prefix and destination.get("ErrorOutputPrefix", "") != error_prefix:
+        problems.append(
+            f"ErrorOutputPrefix is {destination.get('ErrorOutputPrefix', '')!r}, "
+            f"not {error_prefix!r}"
+        )
+    hints = destination.get("BufferingHints", {})
+    if (hints.get("SizeInMBs"), hints.get("IntervalInSeconds")) != (size_mib, interval_seconds):
+        problems.append(
+            f"BufferingHints are {hints.get('SizeInMBs')} MiB / "
+            f"{hints.get('IntervalInSeconds')} s, not {size_mib} MiB / {interval_seconds} s"
+        )
+    if destination.get("CompressionFormat", "UNCOMPRESSED") != compression:
+        problems.append(f"CompressionFormat is {destination.get('CompressionFormat')}")
+    steps = _described_processors(destination)
+    if newline != ("AppendDelimiterToRecord" in steps):
+        problems.append(
+            "the AppendDelimiterToRecord processor is " + ("missing" if newline else "there")
+        )
+    if lambda_arn and steps.get("Lambda", {}).get("LambdaArn") != lambda_arn:
+        problems.append(f"no Lambda processor with LambdaArn {lambda_arn}")
+    if partition_query:
+        if not (destination.get("DynamicPartitioningConfiguration") or {}).get("Enabled"):
+            problems.append("DynamicPartitioningConfiguration is not enabled")
+        query = steps.get("MetadataExtraction", {}).get("MetadataExtractionQuery")
+        if query is None:
+            problems.append("no MetadataExtraction processor")
+        elif "".join(query.split()) != "".join(partition_query.split()):
+            problems.append(f"MetadataExtractionQuery is {query!r}, not {partition_query!r}")
+    return problems
+
+
+def _description(firehose: Any, name: str) -> dict[str, Any] | None:
+    try:
+        return firehose.describe_delivery_stream(DeliveryStreamName=name)[
+            "DeliveryStreamDescription"
+        ]
+    except firehose.exceptions.ResourceNotFoundException:
+        return None
+
+
+def check_delivery_stream(firehose: Any, name: str, **wanted: Any) -> bool:
+    """✓ when the Firehose stream exists, ACTIVE, with the settings ``wanted`` (prefix,
+    size_mib, interval_seconds, error_prefix, compression, newline, lambda_arn,
+    partition_query, source_arn, bucket_arn) — read with DescribeDeliveryStream."""
+    label = f"Firehose stream {name!r}"
+    try:
+        description = _description(firehose, name)
+        if description is None:
+            print(f"{TODO_MARK} {label}: not yet — there is no such stream yet.")
+            return False
+        problems = _stream_problems(description, **wanted)
+        if description.get("DeliveryStreamStatus") != "ACTIVE":
+            problems.append(f"it is {description.get('DeliveryStreamStatus')}, not ACTIVE yet")
+        if problems:
+            print(f"{FAIL_MARK} {label}: " + "; ".join(problems))
+            return False
+        size, interval = wanted["size_mib"], wanted["interval_seconds"]
+        print(
+            f"{PASS_MARK} {label}: ACTIVE, {size} MiB / {interval} s, Prefix {wanted['prefix']!r}"
+        )
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
+        return False
+
+
+def ensure_delivery_stream(
+    firehose: Any, name: str, role_arn: str, bucket_arn: str, **wanted: Any
+) -> None:
+    """Fallback: when the stream is missing or not as ``wanted``, (re)create it so, saying so."""
+    description = _description(firehose, name)
+    if description is not None and not _stream_problems(description, **wanted):
+        return
+    source_arn = wanted.pop("source_arn", None)
+    source: dict[str, Any] = {"DeliveryStreamType": "DirectPut"}
+    if source_arn:
+        source = {
+            "DeliveryStreamType": "KinesisStreamAsSource",
+            "KinesisStreamSourceConfiguration": {
+                "KinesisStreamARN": source_arn,
+                "RoleARN": role_arn,
+            },
+        }
+    delete_delivery_stream(firehose, name)
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration=destination_configuration(
+            role_arn, bucket_arn, **wanted
+        ),
+        **source,
+    )
+    print(f"(so that the lesson can go on, the lab created the Firehose stream {name!r} for you)")
+
+
+def check_delivered_once(s3: Any, bucket: str, prefix: str, payloads: Sequence[bytes]) -> bool:
+    """✓ when every payload was delivered under ``prefix`` exactly once (newline-delimited
+    objects): the resend loop neither lost a failed record nor repeated an accepted one."""
+    label = f"the burst under {prefix!r}"
+    try:
+        lines: Counter[bytes] = Counter()
+        for body in bucket_objects(s3, bucket, prefix).values():
+            lines.update(line.encode() for line in object_lines(body))
+        wanted = Counter(payloads)
+        found = sum(min(lines[p], n) for p, n in wanted.items())
+        if found == 0:
+            print(f"{TODO_MARK} {label}: not yet — none of its records is in S3 yet.")
+            return False
+        missing = sum(n for p, n in (wanted - lines).items())
+        extra = sum(n for p, n in (lines - wanted).items() if p in wanted)
+        if missing or extra:
+            print(
+                f"{FAIL_MARK} {label}: {missing} record(s) missing, {extra} delivered twice"
+                "\n    hint: resend the records whose answer has an ErrorCode — only those"
+            )
+            return False
+        print(f"{PASS_MARK} {label}: all {len(payloads):,} records delivered, each once")
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
+        return False
+
+
+def check_objects(
+    s3: Any,
+    bucket: str,
+    prefix: str,
+    records: int,
+    *,
+    gzip_objects: bool | None = None,
+    folders: Iterable[str] | None = None,
+) -> bool:
+    """✓ when the objects under ``prefix`` hold ``records`` newline-delimited records in all —
+    GZIP-compressed or not as ``gzip_objects`` says, and, with ``folders``, in exactly those
+    folders right under the prefix (the partitions)."""
+    label = f"objects under {prefix!r}"
+    try:
+        objects = bucket_objects(s3, bucket, prefix)
+        if not objects:
+            print(f"{TODO_MARK} {label}: not yet — nothing was delivered there.")
+            return False
+        problems = []
+        zipped = [body[:2] == b"\x1f\x8b" for body in objects.values()]
+        if gzip_objects is not None and not all(z == gzip_objects for z in zipped):
+            problems.append("not GZIP-compressed" if gzip_objects else "compressed")
+        found = sum(len(object_lines(body)) for body in objects.values())
+        if found != records:
+            problems.append(f"{found} record(s), not {records}")
+        if folders is not None:
+            seen = {key[len(prefix) :].split("/")[0] for key in objects}
+            if seen != set(folders):
+                problems.append(f"folders {sorted(seen)}, not {sorted(folders)}")
+        if problems:
+            print(f"{FAIL_MARK} {label}: " + "; ".join(problems))
+            return False
+        print(f"{PASS_MARK} {label}: {len(objects)} object(s), {records} record(s)")
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
+        return False

@@ -1,7 +1,9 @@
 """The Lambda transformation contract of Amazon Data Firehose (F46). SIMULATION.
 
-A lab registers a plain Python function for a Lambda ARN (:func:`register_transform`); the
-simulation calls it as Firehose calls Lambda — synchronously, once per buffered batch — with
+The function is the one the Lambda processor's ARN names: a Lambda function created with
+``lambda.create_function`` in the mocked account (run in-process by
+:mod:`.firehose_lambda`), or a plain Python function a test registered for that ARN
+(:func:`register_transform`, which wins). The simulation calls it as Firehose calls Lambda — synchronously, once per buffered batch — with
 the documented event::
 
     {"invocationId": ..., "deliveryStreamArn": ..., "region": ...,
@@ -37,6 +39,7 @@ from typing import Any
 
 from ..facts import FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS
 from .firehose_config import TransformSettings
+from .firehose_lambda import deployed_handler, forget_deployed
 from .firehose_partitioning import PartitionKeyError, lambda_keys
 from .firehose_records import BufferedRecord, failure_document, millis
 
@@ -78,15 +81,19 @@ def unregister_transform(lambda_arn: str) -> None:
 
 def clear_transforms() -> None:
     _handlers.clear()
+    forget_deployed()
 
 
 def handler_for(lambda_arn: str) -> TransformHandler | None:
-    """The handler for an ARN; a qualified ARN (``...:function:name:$LATEST``) also finds a
-    handler registered for the unqualified one."""
+    """The handler for an ARN: one registered for it (a qualified ARN,
+    ``...:function:name:$LATEST``, also finds one registered for the unqualified ARN), else
+    the Lambda function of that ARN in the mocked account."""
     if lambda_arn in _handlers:
         return _handlers[lambda_arn]
     parts = lambda_arn.split(":")
-    return _handlers.get(":".join(parts[:7])) if len(parts) == 8 else None
+    if len(parts) == 8 and ":".join(parts[:7]) in _handlers:
+        return _handlers[":".join(parts[:7])]
+    return deployed_handler(lambda_arn)
 
 
 @dataclass
@@ -177,8 +184,9 @@ def _invoke(
     if handler is None:
         error = (
             "SIMULATION.NoHandlerRegistered",
-            f"SIMULATION: no transform is registered for {settings.lambda_arn}; call "
-            "kinesis_lab.simulation.firehose.register_transform(lambda_arn, handler).",
+            f"SIMULATION: there is no Lambda function {settings.lambda_arn} in the mocked "
+            "account; create it with lambda.create_function (or, in tests, "
+            "kinesis_lab.simulation.firehose.register_transform(lambda_arn, handler)).",
         )
     attempts = 0
     for _ in range(1 + settings.retries):

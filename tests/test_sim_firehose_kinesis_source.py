@@ -1,6 +1,6 @@
 """A Kinesis data stream as the Firehose source (F62), simulated: read from LATEST, every
 record once and in per-shard order, across a split; Direct PUT refused; the transform event
-carries the Kinesis metadata."""
+carries the Kinesis metadata; KPL-aggregated records are de-aggregated (F68)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import base64
 from collections import defaultdict
 from typing import Any
 
+import aws_kinesis_agg
 import pytest
+from aws_kinesis_agg.aggregator import RecordAggregator
 from botocore.exceptions import ClientError
 from firehose_sim_helpers import (
     ACCOUNT,
@@ -186,3 +188,74 @@ def test_the_transform_event_carries_the_kinesis_metadata(aws: Lab) -> None:
         "subsequenceNumber",
     }
     assert delivered_lines(aws) == ["reading"]
+
+
+# --- KPL aggregation (F68): Firehose de-aggregates what it reads from its source stream ----------
+
+
+def kpl_record(users: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """One PutRecords entry in the real KPL aggregation format, made with aws-kinesis-agg."""
+    aggregator = RecordAggregator()
+    for key, data in users:
+        assert aggregator.add_user_record(key, data) is None
+    partition_key, _, data = aggregator.clear_and_get().get_contents()
+    return {"PartitionKey": partition_key, "Data": data}
+
+
+def test_kpl_aggregated_records_arrive_in_s3_as_the_separate_user_records(aws: Lab) -> None:
+    """KDS DG "Use the KPL with Amazon Data Firehose": Firehose de-aggregates the records
+    before it delivers them to the destination."""
+    source = create_source(aws, "kpl-feed", shards=1)
+    create_reader(aws, "kpl-to-s3", source)
+    users = [(f"sensor-{n % 3}", f'{{"n": {n}}}'.encode()) for n in range(7)]
+    aws.kinesis.put_records(StreamName="kpl-feed", Records=[kpl_record(users[:4])])
+    aws.kinesis.put_record(StreamName="kpl-feed", **kpl_record(users[4:]))
+    assert firehose.deliver_now("kpl-to-s3") == 1
+    assert delivered_lines(aws) == [data.decode() for _, data in users]
+
+
+def test_records_not_in_the_kpl_format_pass_through_unchanged(aws: Lab) -> None:
+    source = create_source(aws, "mixed", shards=1)
+    create_reader(aws, "mixed-to-s3", source)
+    lookalike = aws_kinesis_agg.MAGIC + b"not protobuf, and no MD5 trailer that matches"
+    put_lines(aws, "mixed", ["plain-1"])
+    aws.kinesis.put_record(StreamName="mixed", PartitionKey="odd", Data=lookalike)
+    aws.kinesis.put_records(StreamName="mixed", Records=[kpl_record([("k", b"user-1")])])
+    assert firehose.deliver_now("mixed-to-s3") == 1
+    [body] = objects(aws.s3).values()
+    assert body == b"plain-1\n" + lookalike + b"\n" + b"user-1\n"
+
+
+def test_the_transform_sees_de_aggregated_user_records(aws: Lab) -> None:
+    """Firehose de-aggregates before it invokes the transform Lambda: one event record per
+    user record, each with its own partition key and a subsequence number."""
+    events = []
+
+    def passthrough(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        events.append(event)
+        return {
+            "records": [
+                {"recordId": r["recordId"], "result": "Ok", "data": r["data"]}
+                for r in event["records"]
+            ]
+        }
+
+    firehose.register_transform(LAMBDA_ARN, passthrough)
+    source = create_source(aws, "kpl-metered", shards=1)
+    create_reader(
+        aws,
+        "kpl-metered-to-s3",
+        source,
+        ProcessingConfiguration=processors(("Lambda", {"LambdaArn": LAMBDA_ARN}), NEWLINES),
+    )
+    users = [("device-a", b"one"), ("device-b", b"two"), ("device-a", b"three")]
+    aws.kinesis.put_record(StreamName="kpl-metered", **kpl_record(users))
+    assert firehose.deliver_now("kpl-metered-to-s3") == 1
+
+    records = [record for event in events for record in event["records"]]
+    assert [base64.b64decode(r["data"]) for r in records] == [b"one", b"two", b"three"]
+    metadata = [r["kinesisRecordMetadata"] for r in records]
+    assert [m["partitionKey"] for m in metadata] == ["device-a", "device-b", "device-a"]
+    assert [m["subsequenceNumber"] for m in metadata] == [0, 1, 2]
+    assert len({m["sequenceNumber"] for m in metadata}) == 1  # one Kinesis record
+    assert delivered_lines(aws) == ["one", "two", "three"]

@@ -10,6 +10,11 @@ every new record at each tick.
 Resharding (F22): a closed parent is read to its end before its children; children are read
 from their first record. With kinesis_lab.fidelity installed, a parent keeps its records after
 a split or merge, as in AWS.
+
+KPL aggregation (F68): Firehose de-aggregates KPL-aggregated records read from its source
+stream before the transform and the destination see them (KDS DG "Use the KPL with Amazon Data
+Firehose"). :func:`_user_records` does that with AWS's own module, aws-kinesis-agg; a record
+that is not in the KPL format passes through unchanged.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import aws_kinesis_agg
 from moto.kinesis.models import kinesis_backends
 
 from .firehose_records import BufferedRecord, millis
@@ -97,21 +103,51 @@ class SourceReader:
             if not self._parents_done(stream, shard):
                 continue
             for sequence_number, record in _records_after(shard, self.positions.get(shard_id, 0)):
-                records.append(_buffered(shard_id, sequence_number, record, arrival))
+                for subsequence, (key, data) in enumerate(_user_records(record)):
+                    records.append(
+                        _buffered(shard_id, sequence_number, subsequence, key, data, arrival)
+                    )
                 self.positions[shard_id] = sequence_number
         return records
 
 
-def _buffered(shard_id: str, sequence_number: int, record: Any, arrival: float) -> BufferedRecord:
+def _user_records(record: Any) -> list[tuple[str, bytes]]:
+    """(partition key, data) of each user record in a stored record (F68): the user records of
+    a KPL-aggregated record, de-aggregated by aws-kinesis-agg, or the record itself."""
+    data = base64.b64decode(record.data)
+    if not data.startswith(aws_kinesis_agg.MAGIC):  # the cheap test first: most are plain
+        return [(record.partition_key, data)]
+    from aws_kinesis_agg.deaggregator import iter_deaggregate_records  # protobuf, on demand
+
+    # The module's Lambda-event shape keeps every user record's data base64-encoded; a record
+    # whose MD5 or protobuf does not check out comes back whole, as a plain record.
+    event = {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "sequenceNumber": "0",
+            "approximateArrivalTimestamp": 0,
+            "partitionKey": record.partition_key,
+            "data": record.data,  # moto keeps it base64-encoded, as a Lambda event does
+        }
+    }
+    return [
+        (user["kinesis"]["partitionKey"], base64.b64decode(user["kinesis"]["data"]))
+        for user in iter_deaggregate_records([event])
+    ]
+
+
+def _buffered(
+    shard_id: str, sequence_number: int, subsequence: int, key: str, data: bytes, arrival: float
+) -> BufferedRecord:
     return BufferedRecord(
         record_id=str(uuid.uuid4()),
-        data=base64.b64decode(record.data),
+        data=data,
         arrival=arrival,
         kinesis={
             "shardId": shard_id,
-            "partitionKey": record.partition_key,
+            "partitionKey": key,
             "approximateArrivalTimestamp": millis(arrival),
             "sequenceNumber": str(sequence_number),
-            "subsequenceNumber": 0,
+            "subsequenceNumber": subsequence,
         },
     )

@@ -15,7 +15,9 @@ buffers are always "as of the lab clock now":
   such a stream is refused;
 - a Lambda transform (F46) through :func:`register_transform`, with processing-failed output;
 - dynamic partitioning (F49) with inline jq (a subset) or Lambda keys;
-- PutRecord(Batch) limits (F44): 1,000 KiB a record, 500 records and 4 MiB a batch.
+- PutRecord(Batch) limits (F44): 1,000 KiB a record, 500 records and 4 MiB a batch;
+- the Direct PUT throughput quota (F45, :mod:`.firehose_quota`): records beyond it fail one
+  by one (FailedPutCount, ErrorCode ServiceUnavailableException) for a producer to resend.
 
 Simpler than AWS:
 - Time moves only with the lab clock, and buffers are checked before each mocked request (or
@@ -43,8 +45,9 @@ Simpler than AWS:
 - A Kinesis source is read from moto's objects at every tick: the reads are free, never
   throttled and do not count against the shard's read throughput (F2, F3) as AWS's do; no
   KPL de-aggregation (F68).
-- Direct PUT throughput quotas (F45) are not enforced (FailedPutCount is always 0); data that
-  can't be delivered (e.g. no bucket) is retried at every tick and never expires (F50: 24 h).
+- The Direct PUT quota (F45) is counted per second of the lab clock, in bytes and records
+  only (not requests). Data that can't be delivered (e.g. no bucket) is retried at every
+  tick and never expires (F50: 24 h).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from ..facts import (
 )
 from ..fidelity import SUPPORTED_MOTO_VERSION, FidelityVersionError
 from . import firehose_pipeline as pipeline
+from . import firehose_quota as quota
 from . import hooks
 from .firehose_config import apply_defaults, check, check_update, destination_config
 from .firehose_records import BufferedRecord
@@ -210,8 +214,10 @@ def _put_record(self: Any, delivery_stream_name: str, record: dict[str, Any]) ->
     size = len(record.get("Data") or b"")
     if size > FIREHOSE_RECORD_MAX_BYTES:
         raise _validation_error([_too_long(size, "record.data")])
-    result = _accept_direct_put(self, delivery_stream_name, [record])
-    return {"RecordId": result["RequestResponses"][0]["RecordId"], "Encrypted": False}
+    answer = _accept_direct_put(self, delivery_stream_name, [record])["RequestResponses"][0]
+    if "ErrorCode" in answer:  # beyond the Direct PUT quota (F45)
+        raise quota.ServiceUnavailableException()
+    return {"RecordId": answer["RecordId"], "Encrypted": False}
 
 
 def _put_record_batch(
@@ -235,15 +241,20 @@ def _accept_direct_put(
         if ctx is None:  # unknown stream (moto raises) or not an S3 destination
             return _stock("put_record_batch")(backend, delivery_stream_name, records)
         now = clock.now()
-        accepted = [
-            BufferedRecord(str(uuid.uuid4()), bytes(record.get("Data") or b""), now)
-            for record in records
-        ]
+        answers: list[dict[str, str]] = []
+        accepted = []
+        for record in records:
+            data = bytes(record.get("Data") or b"")
+            if not quota.within_quota(ctx.state, ctx.region, len(data), now):
+                answers.append(dict(quota.FAILED))
+                continue
+            accepted.append(BufferedRecord(str(uuid.uuid4()), data, now))
+            answers.append({"RecordId": accepted[-1].record_id})
         pipeline.accept(ctx, accepted, now)
     return {
-        "FailedPutCount": 0,
+        "FailedPutCount": len(records) - len(accepted),
         "Encrypted": False,
-        "RequestResponses": [{"RecordId": record.record_id} for record in accepted],
+        "RequestResponses": answers,
     }
 
 

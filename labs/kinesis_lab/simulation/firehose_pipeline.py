@@ -52,9 +52,6 @@ class StreamState:
     error_objects_delivered: int = 0
     transform_invocations: int = 0
     last_delivery_error: str | None = None
-    direct_put_window: list[int] = field(
-        default_factory=lambda: [-1, 0, 0]
-    )  # second, records, bytes
 
 
 def states(backend: Any) -> dict[str, StreamState]:

@@ -58,5 +58,13 @@ def schedule(items: list[pytest.Item]) -> None:
         key=lambda item: (
             rank.get(group_of(item), len(rank)),
             first_seen[group_of(item)],
+            _within_group(item),
         )
     )
+
+
+def _within_group(item: pytest.Item) -> int:
+    """The lessons run before the site tests that reuse them; elsewhere collection order."""
+    if item.path.name in LESSONS_AND_SITE_MODULES:
+        return LESSONS_AND_SITE_MODULES.index(item.path.name)
+    return 0

@@ -1,0 +1,59 @@
+"""tests/scheduling.py: groups keep shared fixtures on one worker; the heaviest run first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from scheduling import (
+    HEAVIEST_FIRST,
+    LESSONS_AND_SITE,
+    LESSONS_AND_SITE_MODULES,
+    group_of,
+    schedule,
+)
+
+
+class FakeItem(SimpleNamespace):
+    def __init__(self, module: str, name: str, **params):
+        super().__init__(path=Path("tests") / module, name=name, markers=[])
+        if params:
+            self.callspec = SimpleNamespace(params=params)
+
+    def add_marker(self, marker):
+        self.markers.append(marker)
+
+
+def test_lessons_and_site_share_one_group_so_the_site_reuses_the_lessons_executed():
+    for module in ("test_notebooks.py", "test_site_build.py", "test_site_browser.py"):
+        assert group_of(FakeItem(module, "t")) == LESSONS_AND_SITE
+
+
+def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
+    item = FakeItem("test_quizzes_trusted.py", "t", graded="q02_producers")
+    assert group_of(item) == "test_quizzes_trusted.py[q02_producers]"
+    assert group_of(FakeItem("test_quizzes_trusted.py", "t")) == "test_quizzes_trusted.py"
+    assert group_of(FakeItem("test_keys.py", "t")) == "test_keys.py"
+
+
+def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_within():
+    items = [
+        FakeItem("test_keys.py", "a"),
+        FakeItem("test_site_build.py", "site"),
+        FakeItem("test_quizzes_roundtrip.py", "r1", graded="q01_core_capacity"),
+        FakeItem("test_keys.py", "b"),
+        FakeItem("test_notebooks.py", "lesson"),
+    ]
+    schedule(items)
+    assert all(item.markers for item in items)
+    assert all(item.markers[0].name == "xdist_group" for item in items)
+    # The lessons run before the site that reuses them, whatever the collection order.
+    assert [item.name for item in items] == ["lesson", "site", "r1", "a", "b"]
+
+
+@pytest.mark.parametrize("group", HEAVIEST_FIRST)
+def test_every_heavy_group_names_a_real_test_module(group):
+    modules = LESSONS_AND_SITE_MODULES if group == LESSONS_AND_SITE else [group.split("[")[0]]
+    for module in modules:
+        assert (Path(__file__).parent / module).exists(), group

@@ -1,10 +1,12 @@
-"""kinesis_lab.quizobserve_streams: shards, encryption, policies and video streams as plain data."""
+"""kinesis_lab.quizobserve_streams: shards, encryption, policies, video and Firehose streams as
+plain data."""
 
 from __future__ import annotations
 
 import json
 
 from kinesis_lab.quizobserve_streams import (
+    delivery_stream_facts,
     shard_ids,
     stream_encryption,
     stream_resource_policy,
@@ -89,3 +91,29 @@ def test_a_video_streams_retention(lab):
         "retention_hours": 2160,
     }
     assert video_stream_facts(kvs, "live")["retention_hours"] == 0
+
+
+def test_a_firehose_streams_source_destination_and_buffering(lab):
+    assert delivery_stream_facts(lab.firehose, lab.s3, "missing") is None
+    role = f"arn:aws:iam::{lab.account_id}:role/delivery"
+    lab.firehose.create_delivery_stream(
+        DeliveryStreamName="to-s3",
+        DeliveryStreamType="DirectPut",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": role,
+            "BucketARN": "arn:aws:s3:::not-created",
+            "Prefix": "p/",
+            "BufferingHints": {"SizeInMBs": 8, "IntervalInSeconds": 120},
+        },
+    )
+    assert delivery_stream_facts(lab.firehose, lab.s3, "to-s3") == {
+        "source": "DirectPut",
+        "destination": "ExtendedS3",
+        "bucket": "arn:aws:s3:::not-created",
+        "bucket_exists": False,
+        "prefix": "p/",
+        "buffer_mib": 8,
+        "buffer_seconds": 120,
+    }
+    lab.s3.create_bucket(Bucket="not-created")
+    assert delivery_stream_facts(lab.firehose, lab.s3, "to-s3")["bucket_exists"] is True

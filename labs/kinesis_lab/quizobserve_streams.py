@@ -3,7 +3,7 @@
 Why: the hands-on items of the scaling, security and video quizzes are graded against what the
 learner did to resources in the mocked account — which shards are open after a split, which
 KMS key encrypts a stream, what a stream's resource-based policy says, how long a video stream
-keeps its media. These helpers turn that into plain data for
+keeps its media, how a Firehose stream buffers and where it delivers. These helpers turn that into plain data for
 :func:`kinesis_lab.quizcheck.expect`; like :mod:`kinesis_lab.quizobserve` they decide nothing,
 and a resource that does not exist is reported as empty or ``None``, never as an error.
 """
@@ -100,4 +100,40 @@ def video_stream_facts(kvs: Any, stream_name: str) -> dict[str, Any] | None:
         "status": info.get("Status"),
         "media_type": info.get("MediaType"),
         "retention_hours": info.get("DataRetentionInHours", 0),
+    }
+
+
+def delivery_stream_facts(firehose: Any, s3: Any, name: str) -> dict[str, Any] | None:
+    """Source, S3 destination and buffering hints of a Firehose stream; None if it does not
+    exist. ``destination`` names the description AWS returns (``ExtendedS3`` for an
+    ``ExtendedS3DestinationConfiguration``), ``bucket_exists`` whether the destination bucket
+    is in the account."""
+    try:
+        description = firehose.describe_delivery_stream(DeliveryStreamName=name)
+    except firehose.exceptions.ResourceNotFoundException:
+        return None
+    details = description["DeliveryStreamDescription"]
+    destinations = details.get("Destinations") or [{}]
+    kind, s3_description = None, {}
+    for key in ("ExtendedS3", "S3", "HttpEndpoint", "Redshift", "Splunk", "AmazonOpenSearch"):
+        if f"{key}DestinationDescription" in destinations[0]:
+            kind, s3_description = key, destinations[0][f"{key}DestinationDescription"]
+            break
+    bucket_arn = s3_description.get("BucketARN")
+    bucket_exists = False
+    if isinstance(bucket_arn, str) and bucket_arn.startswith("arn:aws:s3:::"):
+        try:
+            s3.head_bucket(Bucket=bucket_arn.removeprefix("arn:aws:s3:::"))
+            bucket_exists = True
+        except ClientError:
+            pass
+    hints = s3_description.get("BufferingHints", {})
+    return {
+        "source": details.get("DeliveryStreamType"),
+        "destination": kind,
+        "bucket": bucket_arn,
+        "bucket_exists": bucket_exists,
+        "prefix": s3_description.get("Prefix"),
+        "buffer_mib": hints.get("SizeInMBs"),
+        "buffer_seconds": hints.get("IntervalInSeconds"),
     }

@@ -53,13 +53,14 @@ my_put_batch(lab.kinesis, READINGS, BATCH, lab.advance)
 
 # %% m03-deaggregate
 def my_deaggregate(records):
-    """User records from GetRecords records: unpack aggregated ones, pass plain ones through."""
+    """User records from GetRecords records, as (partition_key, data) pairs, in order."""
     users = []
-    for record in records:
-        if is_aggregated(record["Data"]):
-            users.extend(unpack(record["Data"]))
-        else:
-            users.append((record["PartitionKey"], record["Data"]))
+    for user in iter_deaggregate_records(records, data_format="Boto3"):
+        kinesis = user["kinesis"]
+        data = kinesis["data"]
+        if kinesis.get("aggregated"):  # unpacked by the module: its data is base64-encoded
+            data = base64.b64decode(data)
+        users.append((kinesis["partitionKey"], data))
     return users
 
 

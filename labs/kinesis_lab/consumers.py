@@ -497,3 +497,310 @@ def iterator_types_table(results: Mapping[str, list[int]]) -> str:
         f"{name.ljust(width)}  → {values if values else 'nothing (yet)'}"
         for name, values in results.items()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The learner's own polling loop: what it read, observed; its checks; the lesson's fallback
+# ---------------------------------------------------------------------------------------------
+#
+# Lesson M4's learner writes the loop (GetShardIterator, GetRecords, checkpoint, throttles,
+# expiry) as ``consume(kinesis, stream_name, shard_id, handle, checkpoints, limit=10,
+# max_polls=100, sleep=lab.advance)``. The toolkit only watches the calls (a botocore
+# ``after-call`` hook: :class:`PollWatch`), checks what the loop handled against what is in
+# the shard, and offers :func:`reference_consume` as the fallback the lesson uses while the
+# learner's cell is blank.
+
+SCENARIO_STREAM = "m4-consumer-check"
+SCENARIO_FIRST, SCENARIO_LATE, SCENARIO_RESTART = 30, 10, 5
+POLL_WATCH_ID = "kinesis-lab-poll-watch"
+
+
+class PollWatch:
+    """Every GetRecords call made through ``kinesis``, as :class:`Poll` rows (observed with a
+    botocore ``after-call`` hook: it sees the calls, it never makes one)."""
+
+    def __init__(self, kinesis: Any) -> None:
+        self.polls: list[Poll] = []
+        self._mark = 0
+        self._started = clock.now()
+        kinesis.meta.events.register(
+            "after-call.kinesis.GetRecords", self._after_call, unique_id=POLL_WATCH_ID
+        )
+
+    def _after_call(self, parsed: Mapping[str, Any], **_: Any) -> None:
+        elapsed = round(clock.now() - self._started, 3)
+        number = len(self.polls) - self._mark + 1
+        code = parsed.get("Error", {}).get("Code")
+        if code:
+            outcome = {THROTTLED: "throttled", EXPIRED: "expired"}.get(code, code)
+            self.polls.append(Poll(number, elapsed, outcome))
+            return
+        records = parsed.get("Records", [])
+        behind = parsed.get("MillisBehindLatest")
+        if parsed.get("NextShardIterator") is None:
+            outcome = "shard closed"
+        elif not records and behind == 0:
+            outcome = "caught up"
+        else:
+            outcome = "records"
+        last = records[-1]["SequenceNumber"] if records else None
+        self.polls.append(Poll(number, elapsed, outcome, len(records), behind, last))
+
+    def start(self) -> None:
+        """Forget what was seen so far: the next table shows the polls from now on."""
+        self._mark = len(self.polls)
+        self._started = clock.now()
+
+    def table(self) -> str:
+        """The polls since :meth:`start` (the last column: the last sequence number read)."""
+        run = ConsumerRun("")
+        run.polls = self.polls[self._mark :]
+        lines = run.table().splitlines()[:-1]
+        return "\n".join(lines) if run.polls else "(no GetRecords call yet)"
+
+
+def reference_consume(
+    kinesis: Any,
+    stream_name: str,
+    shard_id: str,
+    handle: Callable[[dict[str, Any]], Any],
+    checkpoints: Any,
+    limit: int = 10,
+    max_polls: int = 100,
+    sleep: Callable[[float], Any] = clock.advance,
+) -> dict[str, Any]:
+    """The lesson's fallback for the learner's loop (the toolkit's :func:`poll_shard`)."""
+    run = poll_shard(
+        kinesis,
+        stream_name,
+        shard_id,
+        handle,
+        checkpoints,
+        limit=limit,
+        max_polls=max_polls,
+        after_poll=lambda _: sleep(DEFAULT_POLL_INTERVAL_SECONDS),
+    )
+    return {"ChildShards": [{"ShardId": child} for child in run.child_shards]}
+
+
+def child_shard_ids(kinesis: Any, stream_name: str, parent: str) -> list[str]:
+    """The shards whose parent (or adjacent parent) is ``parent``, by ShardId."""
+    return [
+        shard["ShardId"]
+        for shard in list_all_shards(kinesis, stream_name)
+        if parent in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId"))
+    ]
+
+
+def check_first_polls(
+    kinesis: Any, stream_name: str, shard_id: str, handled: list[int], checkpoints: Any
+) -> bool:
+    """✓ when the learner's loop handled the shard's first records once each, in order, and
+    the checkpoint names the last of them. Observes the shard and the checkpoint file."""
+    from .readers import read_shard
+
+    if not handled:
+        print(f"{TODO_MARK} your polling loop: not yet — it handled no record.")
+        return False
+    stored = read_shard(kinesis, stream_name, shard_id)
+    numbers = [decode(record)["order"] for record in stored]
+    if handled != numbers[: len(handled)]:
+        print(
+            f"{FAIL_MARK} your loop handled {handled[:12]}…, the shard starts with "
+            f"{numbers[:12]}…\n    hint: start at TRIM_HORIZON when there is no checkpoint, and "
+            "follow each answer's NextShardIterator."
+        )
+        return False
+    expected = stored[len(handled) - 1]["SequenceNumber"]
+    if checkpoints.get(shard_id) != expected:
+        print(
+            f"{FAIL_MARK} the checkpoint is {short_sequence_number(checkpoints.get(shard_id))}, "
+            f"not the last record handled ({short_sequence_number(expected)})\n"
+            "    hint: after handling a batch, checkpoints.save(shard_id, its last "
+            '"SequenceNumber").'
+        )
+        return False
+    print(
+        f"{PASS_MARK} your loop handled orders {handled[0]}–{handled[-1]} once each, in order, "
+        "and checkpointed the last one."
+    )
+    return True
+
+
+@dataclass
+class ConsumerScenario:
+    """What a learner's loop handled on :data:`SCENARIO_STREAM` (see :func:`run_scenario`)."""
+
+    handled: list[int] = field(default_factory=list)
+    throttles: int = 0  # throttles the scenario caused
+    stalls: int = 0  # 6-minute stalls (each expires the iterator, F9)
+    error: str | None = None
+    calls: int = 0  # GetRecords calls the loop made
+
+
+def run_scenario(lab: Any, consume: Callable[..., Any], *, hard: bool = False) -> ConsumerScenario:
+    """Run a learner's loop on a fresh one-shard stream: readings 1–30, 5 per poll, until
+    caught up; then readings 41–45 arrive and a *restarted* loop (same checkpoints) reads on.
+
+    ``hard`` (SIMULATION, needs the simulated clock): the client does not retry, so throttles
+    reach the loop; after its second pause the shard's 5 GetRecords calls of that second are
+    used up by another reader (F3); and ``handle`` stalls 6 minutes twice — once while
+    readings 31–40 arrive — so the iterator expires (F9)."""
+    outcome = ConsumerScenario()
+    kinesis = lab.kinesis
+    if hard:  # a client of the lab's session with the SDK's retries off: throttles show
+        from botocore.config import Config
+
+        kinesis = lab._boto_session.client(
+            "kinesis",
+            region_name=lab.region,
+            endpoint_url=lab.settings.endpoint_url or None,
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+    lab.create_stream(SCENARIO_STREAM, shard_count=1)
+    shard_id = list_all_shards(lab.kinesis, SCENARIO_STREAM)[0]["ShardId"]
+
+    def write(numbers: range) -> None:
+        lab.kinesis.put_records(
+            StreamName=SCENARIO_STREAM,
+            Records=[
+                {"PartitionKey": CHECK_KEY, "Data": json.dumps({"reading": n}).encode()}
+                for n in numbers
+            ],
+        )
+
+    write(range(1, SCENARIO_FIRST + 1))
+    if not hard:
+        write(range(SCENARIO_FIRST + 1, SCENARIO_FIRST + SCENARIO_LATE + 1))
+    pauses = 0
+
+    def sleep(seconds: float) -> None:
+        nonlocal pauses
+        clock.advance(seconds)
+        pauses += 1
+        if hard and pauses == 2:  # another reader takes this second's 5 calls (F3)
+            iterator = lab.kinesis.get_shard_iterator(
+                StreamName=SCENARIO_STREAM, ShardId=shard_id, ShardIteratorType="LATEST"
+            )["ShardIterator"]
+            for _ in range(5):
+                lab.kinesis.get_records(ShardIterator=iterator, Limit=1)
+            outcome.throttles += 1
+
+    def handle(record: dict[str, Any]) -> None:
+        number = decode(record)["reading"]
+        outcome.handled.append(number)
+        if hard and number in (10, 25):
+            clock.advance(CHECK_PAUSE_SECONDS)  # a slow database: longer than an iterator lives
+            outcome.stalls += 1
+            if number == 10:
+                write(range(SCENARIO_FIRST + 1, SCENARIO_FIRST + SCENARIO_LATE + 1))
+
+    def counting(*_: Any, **__: Any) -> None:
+        outcome.calls += 1
+
+    kinesis.meta.events.register("before-call.kinesis.GetRecords", counting)
+    checkpoints = MemoryCheckpoints()
+    total = SCENARIO_FIRST + SCENARIO_LATE
+    try:
+        for restart in (False, True):
+            if restart:
+                write(range(total + 1, total + SCENARIO_RESTART + 1))
+            consume(kinesis, SCENARIO_STREAM, shard_id, handle, checkpoints, 5, 40, sleep)
+    except Exception as error:  # a learner's loop must never stop the lesson
+        outcome.error = f"{type(error).__name__}: {str(error)[:160]}"
+    finally:
+        kinesis.meta.events.unregister("before-call.kinesis.GetRecords", counting)
+    return outcome
+
+
+def check_scenario(kinesis: Any, outcome: ConsumerScenario) -> bool:
+    """✓ when the loop handled every reading of the scenario's stream once, in order — read
+    from the stream itself — across the restart (and the throttles and expiries, if any)."""
+    from .readers import read_shard
+
+    label = "your loop" + (
+        f" ({outcome.throttles} throttle, {outcome.stalls} expired iterators)"
+        if outcome.stalls
+        else ""
+    )
+    if outcome.calls == 0 and not outcome.error:
+        print(f"{TODO_MARK} {label}: not yet — it made no GetRecords call.")
+        return False
+    shard = list_all_shards(kinesis, SCENARIO_STREAM)[0]["ShardId"]
+    expected = [decode(r)["reading"] for r in read_shard(kinesis, SCENARIO_STREAM, shard)]
+    if outcome.error:
+        print(f"{FAIL_MARK} {label} raised {outcome.error}")
+        if "ProvisionedThroughputExceeded" in outcome.error:
+            print("    hint: catch it, sleep(1) (F66), and call GetRecords again.")
+        elif "ExpiredIterator" in outcome.error:
+            print(
+                "    hint: catch it and get a NEW iterator, AFTER_SEQUENCE_NUMBER of "
+                "checkpoints.get(shard_id) (F9, F10)."
+            )
+        return False
+    if outcome.handled == expected:
+        print(
+            f"{PASS_MARK} {label}: all {len(expected)} readings handled once each, in order, "
+            "and the restart resumed after the checkpoint."
+        )
+        return True
+    seen = set(outcome.handled)
+    missed = [n for n in expected if n not in seen]
+    repeated = len(outcome.handled) - len(seen)
+    if repeated:
+        hint = (
+            "records were handled twice: resume AFTER_SEQUENCE_NUMBER of the checkpoint (not AT, "
+            "not TRIM_HORIZON), and save the checkpoint after each batch."
+        )
+    elif missed:
+        hint = (
+            "records were skipped: start after the checkpoint (TRIM_HORIZON when there is none) "
+            "and keep polling until an empty answer says MillisBehindLatest 0."
+        )
+    else:
+        hint = "records were handled out of order: follow NextShardIterator."
+    print(
+        f"{FAIL_MARK} {label}: {len(missed)} reading(s) missed, {repeated} handled twice.\n"
+        f"    hint: {hint}"
+    )
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Enhanced fan-out: the learner registers the consumer; the check reads it back
+# ---------------------------------------------------------------------------------------------
+
+
+def check_stream_consumer(kinesis: Any, stream_arn: str, name: str, seen: Any = None) -> bool:
+    """✓ when ``name`` is a registered consumer of the stream, ACTIVE (DescribeStreamConsumer),
+    and ``seen`` — what the learner's cell kept — is its ``Consumer`` with that ARN."""
+    try:
+        described = kinesis.describe_stream_consumer(StreamARN=stream_arn, ConsumerName=name)
+    except kinesis.exceptions.ResourceNotFoundException:
+        print(f"{TODO_MARK} consumer {name!r}: not yet — it is not registered.")
+        return False
+    description = described["ConsumerDescription"]
+    status = description["ConsumerStatus"]
+    if status != "ACTIVE":
+        print(f"{FAIL_MARK} consumer {name!r} is {status}: describe it again until ACTIVE.")
+        return False
+    if not isinstance(seen, Mapping) or seen.get("ConsumerARN") != description["ConsumerARN"]:
+        print(
+            f"{FAIL_MARK} consumer {name!r} is ACTIVE, but `fraud` is not its Consumer\n"
+            '    hint: keep register_stream_consumer(...)["Consumer"] in fraud.'
+        )
+        return False
+    print(f"{PASS_MARK} consumer {name!r} is registered and ACTIVE: {description['ConsumerARN']}")
+    return True
+
+
+def ensure_stream_consumer(kinesis: Any, stream_arn: str, name: str) -> dict[str, Any]:
+    """The lesson's fallback: the consumer ``name`` (registered here if it is not yet, saying
+    so), as the ``Consumer`` dict RegisterStreamConsumer returns."""
+    try:
+        return kinesis.describe_stream_consumer(StreamARN=stream_arn, ConsumerName=name)[
+            "ConsumerDescription"
+        ]
+    except kinesis.exceptions.ResourceNotFoundException:
+        print(f"(the lesson registers {name!r} for you, so the next cells run)")
+        return kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName=name)["Consumer"]

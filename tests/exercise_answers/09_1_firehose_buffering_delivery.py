@@ -11,18 +11,19 @@ tools/run_exercises.py runs the lesson (`make exercises`).
 STREAM = "m9-sensor-delivery"
 delete_delivery_stream(lab.firehose, STREAM)
 
+destination = {
+    "RoleARN": ROLE_ARN,
+    "BucketARN": BUCKET_ARN,
+    "Prefix": "buffering/",
+    "ErrorOutputPrefix": "buffering-errors/",
+    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+    "CompressionFormat": "UNCOMPRESSED",
+    "ProcessingConfiguration": NEWLINE,
+}
 lab.firehose.create_delivery_stream(
     DeliveryStreamName=STREAM,
     DeliveryStreamType="DirectPut",
-    ExtendedS3DestinationConfiguration={
-        "RoleARN": ROLE_ARN,
-        "BucketARN": BUCKET_ARN,
-        "Prefix": "buffering/",
-        "ErrorOutputPrefix": "buffering-errors/",
-        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-        "CompressionFormat": "UNCOMPRESSED",
-        "ProcessingConfiguration": NEWLINE,
-    },
+    ExtendedS3DestinationConfiguration=destination,
 )
 
 
@@ -41,17 +42,18 @@ source_arn = summary["StreamDescriptionSummary"]["StreamARN"]
 FROM_KINESIS = "m9-from-kinesis"
 delete_delivery_stream(lab.firehose, FROM_KINESIS)
 
+destination = {
+    "RoleARN": ROLE_ARN,
+    "BucketARN": BUCKET_ARN,
+    "Prefix": "from-kinesis/",
+    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+    "ProcessingConfiguration": NEWLINE,
+}
 lab.firehose.create_delivery_stream(
     DeliveryStreamName=FROM_KINESIS,
     DeliveryStreamType="KinesisStreamAsSource",
     KinesisStreamSourceConfiguration={"KinesisStreamARN": source_arn, "RoleARN": ROLE_ARN},
-    ExtendedS3DestinationConfiguration={
-        "RoleARN": ROLE_ARN,
-        "BucketARN": BUCKET_ARN,
-        "Prefix": "from-kinesis/",
-        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-        "ProcessingConfiguration": NEWLINE,
-    },
+    ExtendedS3DestinationConfiguration=destination,
 )
 
 

@@ -11,17 +11,18 @@ tools/run_exercises.py runs the lesson (`make exercises`).
 GZIPPED = "m9-gzip"
 delete_delivery_stream(lab.firehose, GZIPPED)
 
+destination = {
+    "RoleARN": ROLE_ARN,
+    "BucketARN": BUCKET_ARN,
+    "Prefix": "m9-gzip/",
+    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+    "ProcessingConfiguration": NEWLINE,
+    "CompressionFormat": "GZIP",
+}
 lab.firehose.create_delivery_stream(
     DeliveryStreamName=GZIPPED,
     DeliveryStreamType="DirectPut",
-    ExtendedS3DestinationConfiguration={
-        "RoleARN": ROLE_ARN,
-        "BucketARN": BUCKET_ARN,
-        "Prefix": "m9-gzip/",
-        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-        "ProcessingConfiguration": NEWLINE,
-        "CompressionFormat": "GZIP",
-    },
+    ExtendedS3DestinationConfiguration=destination,
 )
 
 
@@ -73,20 +74,21 @@ transform_processor = {
         {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": "60"},
     ],
 }
+destination = {
+    "RoleARN": ROLE_ARN,
+    "BucketARN": BUCKET_ARN,
+    "Prefix": "transformed/",
+    "ErrorOutputPrefix": "transformed-errors/!{firehose:error-output-type}/",
+    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+    "ProcessingConfiguration": {
+        "Processors": [transform_processor, {"Type": "AppendDelimiterToRecord"}],
+        "Enabled": True,
+    },
+}
 lab.firehose.create_delivery_stream(
     DeliveryStreamName=TRANSFORMED,
     DeliveryStreamType="DirectPut",
-    ExtendedS3DestinationConfiguration={
-        "RoleARN": ROLE_ARN,
-        "BucketARN": BUCKET_ARN,
-        "Prefix": "transformed/",
-        "ErrorOutputPrefix": "transformed-errors/!{firehose:error-output-type}/",
-        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-        "ProcessingConfiguration": {
-            "Enabled": True,
-            "Processors": [transform_processor, {"Type": "AppendDelimiterToRecord"}],
-        },
-    },
+    ExtendedS3DestinationConfiguration=destination,
 )
 
 # %% m09-2-partitioning
@@ -94,25 +96,26 @@ BY_DEVICE = "m9-by-device"
 delete_delivery_stream(lab.firehose, BY_DEVICE)
 
 extraction = {
-    "Type": "MetadataExtraction",
     "Parameters": [
-        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{device_id: .device_id}"},
         {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{device_id: .device_id}"},
     ],
+    "Type": "MetadataExtraction",
+}
+destination = {
+    "RoleARN": ROLE_ARN,
+    "BucketARN": BUCKET_ARN,
+    "Prefix": "by-device/device_id=!{partitionKeyFromQuery:device_id}/!{timestamp:yyyy/MM/dd}/",
+    "ErrorOutputPrefix": "by-device-errors/!{firehose:error-output-type}/",
+    "DynamicPartitioningConfiguration": {"Enabled": True},
+    "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+    "ProcessingConfiguration": {
+        "Processors": [extraction, {"Type": "AppendDelimiterToRecord"}],
+        "Enabled": True,
+    },
 }
 lab.firehose.create_delivery_stream(
     DeliveryStreamName=BY_DEVICE,
     DeliveryStreamType="DirectPut",
-    ExtendedS3DestinationConfiguration={
-        "RoleARN": ROLE_ARN,
-        "BucketARN": BUCKET_ARN,
-        "Prefix": "by-device/device_id=!{partitionKeyFromQuery:device_id}/!{timestamp:yyyy/MM/dd}/",
-        "ErrorOutputPrefix": "by-device-errors/!{firehose:error-output-type}/",
-        "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
-        "DynamicPartitioningConfiguration": {"Enabled": True},
-        "ProcessingConfiguration": {
-            "Enabled": True,
-            "Processors": [extraction, {"Type": "AppendDelimiterToRecord"}],
-        },
-    },
+    ExtendedS3DestinationConfiguration=destination,
 )

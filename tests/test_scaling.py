@@ -16,9 +16,12 @@ from kinesis_lab.scaling import (
     ScalingGuard,
     SecondLoad,
     balanced_split_point,
+    check_merge,
+    check_shard_count,
     check_split_point,
     child_loads,
     drive_load,
+    ensure_shard_count,
     even_split_point,
     hottest_shard,
     interleaved_keys,
@@ -282,23 +285,67 @@ def test_the_mock_refuses_what_f21_refuses(sim_lab):
             )
 
 
-def test_the_guard_refuses_the_eleventh_scaling_in_24_hours(sim_lab):
+def test_the_mock_refuses_the_eleventh_scaling_and_the_guard_only_counts(sim_lab):
+    """The limits SIMULATION refuses the 11th scaling in 24 h; the guard never calls AWS."""
     sim_lab.create_stream("scale", shard_count=2)
-    guard = ScalingGuard(sim_lab.kinesis)
+    guard = ScalingGuard()
     for number in range(10):
-        guard.update_shard_count("scale", 4 if number % 2 == 0 else 2)
+        sim_lab.kinesis.update_shard_count(
+            StreamName="scale",
+            TargetShardCount=4 if number % 2 == 0 else 2,
+            ScalingType="UNIFORM_SCALING",
+        )
+        guard.record("scale")
         clock.advance(60)
     assert guard.scalings_in_window("scale") == 10
+    assert "rolling 24 hours" in guard.problems("scale", 2, 4)[0]
     with pytest.raises(sim_lab.kinesis.exceptions.LimitExceededException) as refused:
-        guard.update_shard_count("scale", 4)
+        sim_lab.kinesis.update_shard_count(
+            StreamName="scale", TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+        )
     assert "SIMULATION" in refused.value.response["Error"]["Message"]
     assert open_shard_count(sim_lab.kinesis, "scale") == 2  # the refused call changed nothing
 
     clock.advance(DAY_SECONDS - 10 * 60 + 1)  # the first scaling leaves the window
     assert guard.scalings_in_window("scale") == 9
-    guard.update_shard_count("scale", 4)
+    assert guard.problems("scale", 2, 4) == []
+    sim_lab.kinesis.update_shard_count(
+        StreamName="scale", TargetShardCount=4, ScalingType="UNIFORM_SCALING"
+    )
     assert open_shard_count(sim_lab.kinesis, "scale") == 4
     assert len(list_all_shards(sim_lab.kinesis, "scale")) > 4  # CLOSED parents stay listed
+
+
+def test_the_guard_has_no_aws_client_and_no_update_method():
+    assert not hasattr(ScalingGuard(), "update_shard_count")
+    assert "kinesis" not in ScalingGuard.__dataclass_fields__
+
+
+def test_check_merge_reads_the_lineage(sim_lab, capsys):
+    sim_lab.create_stream("merge", shard_count=3)
+    low, middle, high = (s["ShardId"] for s in list_all_shards(sim_lab.kinesis, "merge"))
+    assert check_merge(sim_lab.kinesis, "merge", [middle, high]) is False
+    assert "not yet" in capsys.readouterr().out
+    sim_lab.kinesis.merge_shards(StreamName="merge", ShardToMerge=low, AdjacentShardToMerge=middle)
+    assert check_merge(sim_lab.kinesis, "merge", [middle, high]) is False
+    assert "another reshard" in capsys.readouterr().out
+    assert check_merge(sim_lab.kinesis, "merge", [middle, low]) is True
+    assert "OPEN" in capsys.readouterr().out
+
+
+def test_check_and_ensure_shard_count(sim_lab, capsys):
+    sim_lab.create_stream("count", shard_count=4)
+    assert check_shard_count(sim_lab.kinesis, "count", 4, 8) is False
+    assert "not yet" in capsys.readouterr().out
+    assert ensure_shard_count(sim_lab.kinesis, "count", 8) is True
+    assert "for you" in capsys.readouterr().out
+    assert ensure_shard_count(sim_lab.kinesis, "count", 8) is False  # nothing left to do
+    assert check_shard_count(sim_lab.kinesis, "count", 4, 8) is True
+    sim_lab.kinesis.update_shard_count(
+        StreamName="count", TargetShardCount=6, ScalingType="UNIFORM_SCALING"
+    )
+    assert check_shard_count(sim_lab.kinesis, "count", 4, 8) is False
+    assert "6 open shards, not 8" in capsys.readouterr().out
 
 
 def test_second_load_rows_are_plain_data():

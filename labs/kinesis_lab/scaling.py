@@ -13,8 +13,11 @@ scales every shard evenly, within limits (F21). Lesson M6 plays this out:
   (:func:`kinesis_lab.simulation.metrics.shard_metrics`) the way a CloudWatch graph is read;
 - :func:`keys_in_shard`, :func:`child_loads`, :func:`balanced_split_point` and
   :func:`check_split_point` — where to split, and the check for the learner's answer;
-- :func:`update_shard_count_problems` and :class:`ScalingGuard` — F21's limits, including the
-  10 scalings per rolling 24 hours that the mock does not count (SIMULATION).
+- :func:`update_shard_count_problems` and :class:`ScalingGuard` — F21's limits, including a
+  count of the 10 scalings per rolling 24 hours (the guard counts; it never calls AWS);
+- :func:`check_merge`, :func:`check_shard_count` — checks of the learner's own MergeShards and
+  UpdateShardCount calls, read from the account (shard lineage, open shard count);
+  :func:`ensure_shard_count` is the lesson's fallback while that exercise is blank, and says so.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .facts import (
     UPDATE_SHARD_COUNT_MAX_FACTOR_UP,
     UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H,
 )
-from .keys import hash_key_for, hash_range, shard_for_key
+from .keys import hash_key_for, hash_range, is_open, shard_for_key
 from .readers import list_all_shards
 
 DAY_SECONDS = 24 * 60 * 60
@@ -429,40 +432,29 @@ def update_shard_count_problems(
 class ScalingGuard:
     """F21's "at most 10 scalings per rolling 24 hours", counted where a lab can show it.
 
-    The limits SIMULATION (:mod:`kinesis_lab.simulation.limits`) refuses the 11th scaling
-    inside the mocked account, whatever client calls it; this guard keeps the same count on the
-    lab clock around one client, so a lesson can print it, and refuses the 11th itself (with
-    the same ``LimitExceededException``) when the limits are off."""
+    A counter only: it never calls AWS. The lesson tells it about each UpdateShardCount call
+    that succeeded (:meth:`record`) and prints :meth:`scalings_in_window`; the limits
+    SIMULATION (:mod:`kinesis_lab.simulation.limits`) is what refuses the 11th scaling inside
+    the mocked account, whatever client calls it. :meth:`problems` says what F21 would refuse
+    next, with this count, without calling anything."""
 
-    kinesis: Any
     limit: int = UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def record(self, stream_name: str, now: float | None = None) -> int:
+        """Count one successful scaling of ``stream_name`` now; the count in the window."""
+        self.history[stream_name].append(clock.now() if now is None else now)
+        return self.scalings_in_window(stream_name, now)
 
     def scalings_in_window(self, stream_name: str, now: float | None = None) -> int:
         now = clock.now() if now is None else now
         return sum(1 for moment in self.history[stream_name] if now - moment < DAY_SECONDS)
 
-    def update_shard_count(self, stream_name: str, target: int) -> dict[str, Any]:
-        done = self.scalings_in_window(stream_name)
-        if done >= self.limit:
-            raise self.kinesis.exceptions.LimitExceededException(
-                {
-                    "Error": {
-                        "Code": "LimitExceededException",
-                        "Message": (
-                            f"SIMULATION: stream {stream_name} was already scaled {done} times "
-                            f"in the last rolling 24 hours (the default limit is {self.limit})."
-                        ),
-                    },
-                    "ResponseMetadata": {"HTTPStatusCode": 400},
-                },
-                "UpdateShardCount",
-            )
-        response = self.kinesis.update_shard_count(
-            StreamName=stream_name, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
+    def problems(self, stream_name: str, current: int, target: int) -> list[str]:
+        """Why UpdateShardCount would refuse ``current`` → ``target`` now (F21); empty if not."""
+        return update_shard_count_problems(
+            current, target, scalings_in_last_24h=self.scalings_in_window(stream_name)
         )
-        self.history[stream_name].append(clock.now())
-        return response
 
 
 def open_shard_count(kinesis: Any, stream_name: str) -> int:
@@ -473,3 +465,91 @@ def open_shard_count(kinesis: Any, stream_name: str) -> int:
 def records_by_shard(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """How many of ``records`` (from :func:`kinesis_lab.readers.read_stream`) each shard held."""
     return dict(sorted(Counter(record["ShardId"] for record in records).items()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks of the learner's MergeShards and UpdateShardCount calls: they observe the account
+# ---------------------------------------------------------------------------------------------
+
+
+def _not_yet(label: str, what: str) -> bool:
+    print(f"{TODO_MARK} {label}: not yet — {what}")
+    return False
+
+
+def _fail(label: str, what: str, hint: str | None = None) -> bool:
+    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
+    return False
+
+
+def check_merge(kinesis: Any, stream_name: str, parents: Sequence[str]) -> bool:
+    """✓ when the two shards ``parents`` were merged: both CLOSED, and one OPEN child names
+    them as ``ParentShardId`` and ``AdjacentParentShardId`` and covers both their ranges (F22).
+    Read from ListShards; "not yet" while neither has a child."""
+    label = f"merge of {' and '.join(parents)}"
+    try:
+        shards = list_all_shards(kinesis, stream_name)
+        by_id = {shard["ShardId"]: shard for shard in shards}
+        wanted = set(parents)
+        children = [
+            shard
+            for shard in shards
+            if {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} & wanted
+        ]
+        if not children:
+            return _not_yet(label, "neither shard has a child yet.")
+        merged = [
+            shard
+            for shard in children
+            if {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} == wanted
+        ]
+        if not merged:
+            return _fail(
+                label,
+                f"{', '.join(sorted(s['ShardId'] for s in children))} came from another "
+                "reshard, not from merging these two shards",
+                "MergeShards(ShardToMerge=one, AdjacentShardToMerge=the other)",
+            )
+        child = merged[0]
+        still_open = sorted(p for p in wanted if p in by_id and is_open(by_id[p]))
+        if still_open or not is_open(child):
+            return _fail(label, "the parents should be CLOSED and the child OPEN")
+        low, high = hash_range(child)
+        print(
+            f"{PASS_MARK} {label}: both CLOSED; their child {child['ShardId']} is OPEN and "
+            f"covers hash keys {low} … {high}"
+        )
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+
+
+def check_shard_count(kinesis: Any, stream_name: str, before: int, target: int) -> bool:
+    """✓ when the stream has ``target`` OPEN shards (DescribeStreamSummary's OpenShardCount);
+    "not yet" while it still has ``before``."""
+    label = f"UpdateShardCount of {stream_name!r}"
+    try:
+        summary = kinesis.describe_stream_summary(StreamName=stream_name)
+        count = int(summary["StreamDescriptionSummary"]["OpenShardCount"])
+        if count == before:
+            return _not_yet(label, f"it still has {before} open shards.")
+        if count != target:
+            return _fail(label, f"{count} open shards, not {target}")
+        print(f"{PASS_MARK} {label}: {before} → {count} open shards")
+        return True
+    except Exception as error:  # a check must never stop the lesson
+        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+
+
+def ensure_shard_count(kinesis: Any, stream_name: str, target: int) -> bool:
+    """Fallback: scale the stream to ``target`` open shards when the learner has not (yet),
+    saying so; True when it made the call."""
+    if open_shard_count(kinesis, stream_name) == target:
+        return False
+    kinesis.update_shard_count(
+        StreamName=stream_name, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
+    )
+    print(
+        f"(so that the lesson can go on, the lab scaled {stream_name} to {target} shards for you)"
+    )
+    return True

@@ -7,6 +7,13 @@ tools/run_exercises.py runs the lesson (`make exercises`).
 """
 # ruff: noqa: F821
 
+# %% m06-merge-shards
+CHILDREN = [
+    s["ShardId"] for s in list_all_shards(lab.kinesis, RESHARD) if s.get("ParentShardId") == shard_2
+]
+lower, upper = CHILDREN  # adjacent: the upper child starts right after the lower one
+lab.kinesis.merge_shards(StreamName=RESHARD, ShardToMerge=lower, AdjacentShardToMerge=upper)
+
 # %% m06-enhanced-monitoring
 POSTS = "social-posts"
 lab.create_stream(POSTS, shard_count=4)
@@ -22,3 +29,8 @@ split_ok = check_split_point(my_split_point, hot_shard, rates)
 split_at = int(my_split_point) if split_ok else balanced_split_point(hot_shard, rates)
 
 lab.kinesis.split_shard(StreamName=POSTS, ShardToSplit=HOT, NewStartingHashKey=str(split_at))
+
+# %% m06-update-shard-count
+lab.kinesis.update_shard_count(
+    StreamName=SCALING, TargetShardCount=8, ScalingType="UNIFORM_SCALING"
+)

@@ -22,7 +22,11 @@ LESSONS_AND_SITE_MODULES = (
     "test_site_leaks.py",
     "test_site_browser.py",
 )
-PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
+PER_QUIZ_MODULES = (
+    "test_quizzes_roundtrip.py",
+    "test_quizzes_trusted.py",
+    "test_quizzes_write_calls.py",
+)
 # Heaviest first, as measured (seconds of one worker, 2-core machine, December 2026).
 HEAVIEST_FIRST = (
     LESSONS_AND_SITE,  # ~250

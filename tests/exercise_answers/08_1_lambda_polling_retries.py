@@ -42,11 +42,11 @@ lesson.clear_logs(lab, STORE_FN)
 dlq_url, dlq_arn = lesson.fresh_queue(sqs, "m8-sensor-failures")
 poison_numbers = lesson.write_readings_with_poison(lab.kinesis, POISON, count=40, poison_at=[15])
 
-lambda_client.create_event_source_mapping(
-    FunctionName=STORE_FN,
+retry_mapping = lambda_client.create_event_source_mapping(
     EventSourceArn=poison_arn,
-    StartingPosition="TRIM_HORIZON",
+    FunctionName=STORE_FN,
     BatchSize=10,
-    MaximumRetryAttempts=2,
+    StartingPosition="TRIM_HORIZON",
     DestinationConfig={"OnFailure": {"Destination": dlq_arn}},
+    MaximumRetryAttempts=2,
 )

@@ -22,29 +22,6 @@ def score_payments(event, context):
 partial_batch_ok = lesson.check_partial_batch_handler(score_payments, lab.kinesis)
 
 # %% m08-report-mapping
-poison_numbers = lesson.write_readings_with_poison(lab.kinesis, POISON, count=40, poison_at=[15])
-poison_arn = lab.kinesis.describe_stream_summary(StreamName=POISON)["StreamDescriptionSummary"][
-    "StreamARN"
-]
-dlq_url, dlq_arn = lesson.fresh_queue(sqs, "m8-sensor-failures")
-common = {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10, "MaximumRetryAttempts": 2}
-common["DestinationConfig"] = {"OnFailure": {"Destination": dlq_arn}}
-runs = {}
-for mode, bisect in (("retry whole batch", False), ("bisect", True)):
-    lesson.clear_logs(lab, STORE_FN)
-    made = lambda_client.create_event_source_mapping(
-        FunctionName=STORE_FN,
-        EventSourceArn=poison_arn,
-        BisectBatchOnFunctionError=bisect,
-        **common,
-    )
-    lesson.run_lambda(lab)
-    stored = lesson.printed(lab, STORE_FN, "stored")
-    runs[mode] = lesson.analyse_run(
-        mode, lesson.engine(lab, STORE_FN), poison_numbers, [15], stored
-    )
-    lambda_client.delete_event_source_mapping(UUID=made["UUID"])
-
 lambda_client.create_event_source_mapping(
     FunctionName=REPORT_FN,
     EventSourceArn=poison_arn,
@@ -53,10 +30,10 @@ lambda_client.create_event_source_mapping(
 )
 
 # %% m08-parallel-mapping
-lambda_client.create_event_source_mapping(
-    FunctionName=ORDER_FN,
+parallel_mapping = lambda_client.create_event_source_mapping(
     EventSourceArn=parallel_arn,
-    StartingPosition="TRIM_HORIZON",
-    BatchSize=5,
+    FunctionName=ORDER_FN,
     ParallelizationFactor=3,
+    BatchSize=5,
+    StartingPosition="TRIM_HORIZON",
 )

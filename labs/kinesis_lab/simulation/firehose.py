@@ -11,8 +11,9 @@ buffers are always "as of the lab clock now":
   size or the interval is reached, whichever comes first; key
   ``<Prefix>YYYY/MM/DD/HH/<stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>``;
 - ``AppendDelimiterToRecord`` adds "\\n" after each record; GZIP objects end in ".gz";
-- a Kinesis data stream as source (F62), read from LATEST, across resharding; Direct PUT to
-  such a stream is refused;
+- a Kinesis data stream as source (F62), read from LATEST, across resharding, KPL-aggregated
+  records de-aggregated with aws-kinesis-agg (F68, firehose_source); Direct PUT to such a
+  stream is refused;
 - a Lambda transform (F46) through :func:`register_transform`, with processing-failed output;
 - dynamic partitioning (F49) with inline jq (a subset) or Lambda keys;
 - PutRecord(Batch) limits (F44): 1,000 KiB a record, 500 records and 4 MiB a batch;
@@ -43,8 +44,7 @@ Simpler than AWS:
   non-scalar key sends the record to partitioning-failed; each partition is delivered by its
   own hints (AWS can take up to 1.5 times the buffer time, F49); no record deaggregation.
 - A Kinesis source is read from moto's objects at every tick: the reads are free, never
-  throttled and do not count against the shard's read throughput (F2, F3) as AWS's do; no
-  KPL de-aggregation (F68).
+  throttled and do not count against the shard's read throughput (F2, F3) as AWS's do.
 - The Direct PUT quota (F45) is counted per second of the lab clock, in bytes and records
   only (not requests). Data that can't be delivered (e.g. no bucket) is retried at every
   tick and never expires (F50: 24 h).

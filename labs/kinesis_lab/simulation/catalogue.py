@@ -90,8 +90,8 @@ SIMULATED = (
     ),
     Simulated(
         "Amazon Data Firehose buffering by size or interval (whichever first), newline "
-        "delimiter, GZIP, Kinesis stream as source (KPL records de-aggregated), Lambda "
-        "transformation contract, dynamic partitioning",
+        "delimiter, GZIP, Kinesis stream as source (KPL records de-aggregated with "
+        "aws-kinesis-agg), Lambda transformation contract, dynamic partitioning",
         "F42, F43, F44, F46, F49, F68",
         "SIMULATION (kinesis_lab.simulation.firehose)",
     ),

@@ -523,9 +523,9 @@ class PollWatch:
         self.polls: list[Poll] = []
         self._mark = 0
         self._started = clock.now()
-        kinesis.meta.events.register(
-            "after-call.kinesis.GetRecords", self._after_call, unique_id=POLL_WATCH_ID
-        )
+        events = kinesis.meta.events  # a unique id keeps the first handler: replace it
+        events.unregister("after-call.kinesis.GetRecords", unique_id=POLL_WATCH_ID)
+        events.register("after-call.kinesis.GetRecords", self._after_call, unique_id=POLL_WATCH_ID)
 
     def _after_call(self, parsed: Mapping[str, Any], **_: Any) -> None:
         elapsed = round(clock.now() - self._started, 3)

@@ -338,6 +338,10 @@ class ConsumerStats:
     max_millis_behind: int = 0
 
 
+class NotAGetRecordsAnswer(TypeError):
+    """A learner's ``read`` returned something that is not a GetRecords answer (or nothing)."""
+
+
 class StreamConsumer:
     """A small, KCL-like consumer application for one stream.
 
@@ -356,6 +360,12 @@ class StreamConsumer:
     ``snapshot(shard_id)`` (optional) returns JSON-able state to save with each checkpoint of
     that shard; ``restore(shard_id, state)`` gets it back when a new instance starts — the
     state and the position are always saved together.
+
+    ``read(kinesis, stream_name, shard_id, iterator, checkpoint)`` (optional) is the learner's
+    own read of a shard: one GetRecords answer, getting an iterator first when ``iterator`` is
+    None (``AFTER_SEQUENCE_NUMBER`` of ``checkpoint``, or ``TRIM_HORIZON``). The capstones pass
+    it so the GetShardIterator and GetRecords calls are the learner's; without it this class
+    makes them itself.
     """
 
     def __init__(
@@ -372,6 +382,7 @@ class StreamConsumer:
         limit: int = GET_RECORDS_MAX_RECORDS,
         snapshot: Callable[[str], Any] | None = None,
         restore: Callable[[str, Any], None] | None = None,
+        read: Callable[..., Any] | None = None,
     ) -> None:
         if checkpoint_every_polls < 1:
             raise ValueError("checkpoint_every_polls is at least 1")
@@ -385,6 +396,7 @@ class StreamConsumer:
         self.limit = limit
         self.snapshot = snapshot
         self.restore = restore
+        self.read = read
         self.store = CheckpointStore(dynamodb, application)
         self.stats = ConsumerStats()
         self._iterators: dict[str, str] = {}
@@ -500,9 +512,11 @@ class StreamConsumer:
     def _get_records(self, shard_id: str) -> dict[str, Any] | None:
         exceptions = self.kinesis.exceptions
         for _ in range(2):
-            iterator = self._iterators.get(shard_id) or self._fresh_iterator(shard_id)
             self.stats.get_records_calls += 1
             try:
+                if self.read is not None:
+                    return self._learners_read(shard_id)
+                iterator = self._iterators.get(shard_id) or self._fresh_iterator(shard_id)
                 return self.kinesis.get_records(ShardIterator=iterator, Limit=self.limit)
             except exceptions.ExpiredIteratorException:
                 self.stats.expired_iterators += 1  # F9: start again after the last record
@@ -511,6 +525,15 @@ class StreamConsumer:
                 self.stats.throttled += 1  # F66: leave this shard until the next poll
                 return None
         return None
+
+    def _learners_read(self, shard_id: str) -> dict[str, Any]:
+        position = self._last_handled.get(shard_id) or self._checkpointed.get(shard_id)
+        answer = self.read(
+            self.kinesis, self.stream_name, shard_id, self._iterators.get(shard_id), position
+        )
+        if not isinstance(answer, Mapping) or "Records" not in answer:
+            raise NotAGetRecordsAnswer(type(answer).__name__)
+        return dict(answer)
 
     def _read(self, shard_id: str) -> int | None:
         response = self._get_records(shard_id)

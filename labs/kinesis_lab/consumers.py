@@ -771,7 +771,9 @@ def check_scenario(kinesis: Any, outcome: ConsumerScenario) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_stream_consumer(kinesis: Any, stream_arn: str, name: str, seen: Any = None) -> bool:
+def check_stream_consumer(
+    kinesis: Any, stream_arn: str, name: str, seen: Any = None, kept_in: str = "fraud"
+) -> bool:
     """✓ when ``name`` is a registered consumer of the stream, ACTIVE (DescribeStreamConsumer),
     and ``seen`` — what the learner's cell kept — is its ``Consumer`` with that ARN."""
     try:
@@ -786,8 +788,8 @@ def check_stream_consumer(kinesis: Any, stream_arn: str, name: str, seen: Any = 
         return False
     if not isinstance(seen, Mapping) or seen.get("ConsumerARN") != description["ConsumerARN"]:
         print(
-            f"{FAIL_MARK} consumer {name!r} is ACTIVE, but `fraud` is not its Consumer\n"
-            '    hint: keep register_stream_consumer(...)["Consumer"] in fraud.'
+            f"{FAIL_MARK} consumer {name!r} is ACTIVE, but `{kept_in}` is not its Consumer\n"
+            f'    hint: keep register_stream_consumer(...)["Consumer"] in {kept_in}.'
         )
         return False
     print(f"{PASS_MARK} consumer {name!r} is registered and ACTIVE: {description['ConsumerARN']}")

@@ -13,12 +13,20 @@ from kinesis_lab.consumers import (
     CHECK_LATE_RECORDS,
     CheckpointFile,
     MemoryCheckpoints,
+    PollWatch,
+    check_first_polls,
     check_reacquire,
+    check_scenario,
+    check_stream_consumer,
+    child_shard_ids,
+    ensure_stream_consumer,
     iterator_after,
     iterator_types_table,
     no_retry_client,
     poll_shard,
+    reference_consume,
     run_reacquire,
+    run_scenario,
     short_sequence_number,
 )
 from kinesis_lab.data import decode
@@ -336,3 +344,138 @@ def test_check_reacquire_notices_a_stale_iterator(sim_lab, capsys):
 def test_check_reacquire_needs_the_simulated_clock(wiped_lab, capsys):
     assert check_reacquire(wiped_lab, after) is False
     assert "lab.use_simulated_clock()" in capsys.readouterr().out
+
+
+# --- the learner's own loop: watched, run in the check's scenarios, checked ------------------
+
+
+def learners_loop(kinesis, stream, shard, handle, checkpoints, limit=10, max_polls=100, sleep=None):
+    """A correct learner's loop (the reference answer's shape), with both except clauses."""
+
+    def fresh():
+        position = checkpoints.get(shard)
+        where = {"ShardIteratorType": "TRIM_HORIZON"}
+        if position is not None:
+            where = {
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "StartingSequenceNumber": position,
+            }
+        return kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, **where)[
+            "ShardIterator"
+        ]
+
+    iterator, answer = fresh(), None
+    for _ in range(max_polls):
+        try:
+            answer = kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        except kinesis.exceptions.ProvisionedThroughputExceededException:
+            sleep(1)
+            continue
+        except kinesis.exceptions.ExpiredIteratorException:
+            iterator = fresh()
+            continue
+        for record in answer["Records"]:
+            handle(record)
+        if answer["Records"]:
+            checkpoints.save(shard, answer["Records"][-1]["SequenceNumber"])
+        iterator = answer.get("NextShardIterator")
+        if iterator is None or (not answer["Records"] and answer["MillisBehindLatest"] == 0):
+            return answer
+        sleep(1)
+    return answer
+
+
+def test_poll_watch_draws_the_get_records_calls_it_sees(sim_lab):
+    sim_lab.create_stream(STREAM, shard_count=1)
+    write(sim_lab, range(1, 16))
+    polls = PollWatch(sim_lab.kinesis)
+    assert polls.table() == "(no GetRecords call yet)"
+    learners_loop(
+        sim_lab.kinesis, STREAM, only_shard(sim_lab), lambda r: None, MemoryCheckpoints(),
+        limit=10, sleep=clock.advance,
+    )  # fmt: skip
+    assert [p.outcome for p in polls.polls] == ["records", "records", "caught up"]
+    assert [p.records for p in polls.polls] == [10, 5, 0]
+    assert "caught up" in polls.table()
+    polls.start()
+    assert polls.table() == "(no GetRecords call yet)"
+    again = PollWatch(sim_lab.kinesis)  # a re-run cell: the new watch sees the calls
+    sim_lab.kinesis.get_records(
+        ShardIterator=iterator_after(sim_lab.kinesis, STREAM, only_shard(sim_lab), None)
+    )
+    assert len(again.polls) == 1 and len(polls.polls) == 3
+
+
+def test_check_first_polls_reads_the_shard_and_the_checkpoint(sim_lab, capsys):
+    sim_lab.create_stream(STREAM, shard_count=1)
+    sim_lab.kinesis.put_records(
+        StreamName=STREAM,
+        Records=[
+            {"PartitionKey": "k", "Data": json.dumps({"order": n}).encode()} for n in range(1, 9)
+        ],
+    )
+    shard, checkpoints = only_shard(sim_lab), MemoryCheckpoints()
+    assert not check_first_polls(sim_lab.kinesis, STREAM, shard, [], checkpoints)
+    assert "not yet" in capsys.readouterr().out
+    handled = []
+    learners_loop(
+        sim_lab.kinesis, STREAM, shard, lambda r: handled.append(decode(r)["order"]), checkpoints,
+        limit=3, max_polls=2, sleep=clock.advance,
+    )  # fmt: skip
+    assert handled == [1, 2, 3, 4, 5, 6]
+    assert check_first_polls(sim_lab.kinesis, STREAM, shard, handled, checkpoints)
+    assert not check_first_polls(sim_lab.kinesis, STREAM, shard, handled, MemoryCheckpoints())
+    assert "checkpoint" in capsys.readouterr().out
+    assert not check_first_polls(sim_lab.kinesis, STREAM, shard, [2, 3], checkpoints)
+
+
+@pytest.mark.parametrize("hard", [False, True], ids=["plain", "throttles-and-expiry"])
+def test_a_correct_loop_passes_the_scenario(sim_lab, capsys, hard):
+    outcome = run_scenario(sim_lab, learners_loop, hard=hard)
+    assert check_scenario(sim_lab.kinesis, outcome), capsys.readouterr().out
+    assert outcome.handled == list(range(1, 46))
+    assert (outcome.throttles, outcome.stalls) == ((1, 2) if hard else (0, 0))
+
+
+def test_the_toolkits_fallback_passes_the_plain_scenario(sim_lab):
+    assert check_scenario(sim_lab.kinesis, run_scenario(sim_lab, reference_consume))
+
+
+def test_the_scenario_tells_a_blank_a_raising_and_a_repeating_loop(sim_lab, capsys):
+    assert not check_scenario(sim_lab.kinesis, run_scenario(sim_lab, lambda *args: None))
+    assert "not yet" in capsys.readouterr().out
+
+    def no_excepts(kinesis, stream, shard, handle, checkpoints, limit, max_polls, sleep):
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            answer = kinesis.get_records(ShardIterator=iterator, Limit=limit)
+            for record in answer["Records"]:
+                handle(record)
+            if not answer["Records"]:
+                return answer
+            iterator = answer["NextShardIterator"]
+            sleep(1)
+
+    assert not check_scenario(sim_lab.kinesis, run_scenario(sim_lab, no_excepts, hard=True))
+    out = capsys.readouterr().out
+    assert "raised" in out and "hint" in out
+    assert not check_scenario(sim_lab.kinesis, run_scenario(sim_lab, no_excepts))
+    assert "handled twice" in capsys.readouterr().out  # the restart went back to TRIM_HORIZON
+
+
+def test_check_stream_consumer_reads_the_registration_back(sim_lab, capsys):
+    sim_lab.create_stream(STREAM, shard_count=1)
+    arn = sim_lab.kinesis.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    assert not check_stream_consumer(sim_lab.kinesis, arn, "efo", None)
+    assert "not yet" in capsys.readouterr().out
+    made = ensure_stream_consumer(sim_lab.kinesis, arn, "efo")
+    assert "registers" in capsys.readouterr().out
+    assert not check_stream_consumer(sim_lab.kinesis, arn, "efo", None, kept_in="efo")
+    assert "`efo` is not its Consumer" in capsys.readouterr().out
+    assert check_stream_consumer(sim_lab.kinesis, arn, "efo", made)
+    assert ensure_stream_consumer(sim_lab.kinesis, arn, "efo")["ConsumerARN"] == made["ConsumerARN"]
+    assert child_shard_ids(sim_lab.kinesis, STREAM, only_shard(sim_lab)) == []

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
+import botocore.session
+import nbformat
+from botocore import xform_name
+
+from kinesis_grader.authoring import (
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    nbgrader_meta,
+    quiz_items,
+    region_lines,
+)
 from kinesis_grader.course import Course, leaks_in
 from kinesis_grader.feedback import feedback_text
 
@@ -66,4 +79,79 @@ def hidden_text_in(path: Path) -> list[str]:
     found = leaks_in(text)
     if EXPECTATION_TEXT.search(text):
         found.append(EXPECTATION_TEXT.search(text).group(0))
+    return found
+
+
+# --- items whose answer is the learner's own AWS call (issue 11, item 7) -------------------
+
+COURSE = Course.at(REPO / "quizzes")
+WRITE_QUIZZES = [
+    "q01_core_capacity",
+    "q02_producers",
+    "q03_consumers",
+    "q04_scaling_security",
+    "q05_lambda_firehose",
+]
+# How a lab client is reached in an answer: the session's clients (``lab.kinesis``), a client
+# from ``lab.client("kms")``, or a name that holds one (a parameter the tests pass a client in,
+# or ``kinesis = lab.kinesis``).
+LAB_CLIENT_ATTRIBUTES = ("kinesis", "firehose", "s3", "dynamodb", "cloudwatch")
+
+
+@cache
+def operations(service: str) -> frozenset[str]:
+    """The snake_case operation names of an AWS service, from botocore's model."""
+    model = botocore.session.get_session().get_service_model(service)
+    return frozenset(xform_name(name) for name in model.operation_names)
+
+
+def _service_of(node: ast.AST, names: dict[str, str]) -> str | None:
+    """The service of a lab client expression, or None when it is not one."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        if node.value.id == "lab" and node.attr in LAB_CLIENT_ATTRIBUTES:
+            return node.attr
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        func = node.func
+        if isinstance(func.value, ast.Name) and func.value.id == "lab" and func.attr == "client":
+            if node.args and isinstance(node.args[0], ast.Constant):
+                return str(node.args[0].value)
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    return None
+
+
+def lab_client_calls(source: str) -> list[str]:
+    """``service.operation`` of every AWS call on a lab client inside the solution region."""
+    tree = ast.parse(source)
+    solution = region_lines(source, SOLUTION_BEGIN, SOLUTION_END)
+    names = {service: service for service in ("kinesis", "firehose")}  # client parameters
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            service = _service_of(node.value, names)
+            if isinstance(target, ast.Name) and service:
+                names[target.id] = service
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.lineno not in solution:
+            continue
+        service = _service_of(node.func.value, names)
+        if service and node.func.attr in operations(service):
+            found.append(f"{service}.{node.func.attr}")
+    return found
+
+
+def writer_items(quiz: str) -> dict[str, list[str]]:
+    """Autograded items whose solution calls AWS on a lab client → the calls it writes."""
+    notebook = nbformat.read(COURSE.source_notebook(quiz), as_version=4)
+    sources = {nbgrader_meta(c).get("grade_id"): c.source for c in notebook.cells}
+    found = {}
+    for item in quiz_items(notebook):
+        if item.manual:
+            continue
+        calls = [call for answer in item.answers for call in lab_client_calls(sources[answer])]
+        if calls:
+            found[item.grade_id] = calls
     return found

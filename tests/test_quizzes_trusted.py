@@ -17,7 +17,7 @@ import shutil
 
 import pytest
 from ci_skip_rule import needs_grading_sandbox
-from quizzes_helpers import QUIZZES, released_copy
+from quizzes_helpers import QUIZZES, WRITE_QUIZZES, released_copy, writer_items
 
 from kinesis_grader.executor import RunLimits
 from kinesis_grader.synthetic import write
@@ -60,6 +60,10 @@ def graded(request, tmp_path_factory):
         forged = model.submission()
         forged.cells[model.answer_cell_index(forged, "a01_routing")].source = FORGED_ROUTING
         write(forged, download / "forger.ipynb")
+    needed = {dep for item in model.items.values() for dep in item.depends_on}
+    for item in writer_items(quiz):  # the learner's own AWS call left blank
+        assert item not in needed, f"{item}: another item builds on it"
+        write(model.submission(set(model.items) - {item}), download / f"without_{item}.ipynb")
     outcome = grade_quiz(course, quiz, download, LIMITS, say=lambda _: None)
     return quiz, model, outcome["results"], expected
 
@@ -97,3 +101,21 @@ def test_every_submission_gets_exactly_its_score(graded):
     scores = {student: total(results[student]) for student in expected}
     assert scores == expected
     assert not any(results[student].get("held_for_review") for student in expected)
+
+
+def scores(result) -> dict[str, float]:
+    return {verdict["grade_id"]: verdict["score"] for verdict in result["verdicts"]}
+
+
+def test_a_blank_aws_call_loses_exactly_its_items_points(graded):
+    """Items whose answer is the learner's own boto3 call are scored from what it built."""
+    quiz, model, results, _ = graded
+    items = sorted(writer_items(quiz))
+    assert items or quiz not in WRITE_QUIZZES, f"{quiz}: no item asks for an AWS call"
+    correct = scores(results["correct"])
+    for item in items:
+        assert correct[item] == model.items[item].points, item
+        without = results[f"without_{item}"]
+        assert not without.get("held_for_review")
+        lost = {g: correct[g] - s for g, s in scores(without).items() if s != correct[g]}
+        assert lost == {item: model.items[item].points}, (item, lost)

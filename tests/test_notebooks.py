@@ -1,4 +1,5 @@
-"""Every lesson runs top to bottom — and again in the same kernel — and is committed clean.
+"""Every lesson runs top to bottom — and again in the same kernel — and is committed clean;
+run blank, its exercises' checks say "not yet".
 
 Why run twice: learners re-run cells all the time, so a lesson must be idempotent; a second
 pass in the same kernel catches "stream already exists" and similar re-run failures.
@@ -17,6 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 sys.path.insert(0, str(REPO / "tools"))
 import execute_lessons  # noqa: E402  (tools/ is not a package)
+import run_exercises  # noqa: E402
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 RUN_BUDGET_SECONDS = 20  # one pass over a lesson, kernel start excluded
@@ -69,6 +71,8 @@ def test_lesson_runs_top_to_bottom_and_again(path):
         pytest.fail(str(error), pytrace=False)
     for run, elapsed in zip(execute_lessons.PASS_NAMES, passes, strict=True):
         assert elapsed < RUN_BUDGET_SECONDS, f"{path.name} ({run}) took {elapsed:.1f} s"
+    # Blank, as learners get it, every exercise's checks say "not yet" (issue 11).
+    assert run_exercises.blank_problems(nbformat.read(target, as_version=4)) == []
 
 
 @functools.cache

@@ -197,6 +197,48 @@ def _cell_errors(cell: nbformat.NotebookNode) -> list[str]:
     return found
 
 
+def blank_problems(executed: nbformat.NotebookNode) -> list[str]:
+    """What is wrong in a lesson executed as learners get it: a check that does not say "not yet".
+
+    tests/test_notebooks.py runs every lesson blank anyway (tools/execute_lessons.py); this
+    reads that run's outputs, so the blank side of every exercise costs no run of its own.
+    """
+    found = []
+    for exercise in exercises_in(executed):
+        own = [exercise.cell_index, *exercise.check_indexes]
+        text = "".join(_cell_text(executed.cells[index]) for index in own)
+        if not NOT_YET.search(text):
+            found.append(f'{exercise.id}: its checks do not say "not yet"')
+    return found
+
+
+def skeleton_calls(notebook: nbformat.NotebookNode) -> dict[str, list[str]]:
+    """Exercise id → named operations its blank skeleton already calls (read, not run).
+
+    A call counts when the cell's code calls a method of that name (``x.put_records(...)``):
+    the skeleton must leave the taught call to the learner.
+    """
+    import ast
+
+    from botocore import xform_name
+
+    found = {}
+    for exercise in exercises_in(notebook):
+        try:
+            tree = ast.parse(notebook.cells[exercise.cell_index].source)
+        except SyntaxError:
+            continue
+        called = {
+            node.func.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        }
+        made = [op for op in exercise.writes if xform_name(op.split(".", 1)[1]) in called]
+        if made:
+            found[exercise.id] = made
+    return found
+
+
 def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -> LessonResult:
     """Run one lesson, answers filled in (or blank), recording each exercise cell's calls."""
     from nbclient import NotebookClient

@@ -84,3 +84,33 @@ def test_multi_line_options_move_whole(tmp_path):
         (check,) = self_check_order.self_checks(tmp_path)
         assert check.options[check.key] == "A long right answer, on two lines"
         assert sorted(check.options) == sorted(["A long right answer, on two lines", "wrong"])
+
+
+# --- the committed lessons -----------------------------------------------------------------------
+
+
+def test_the_committed_lessons_are_the_tools_output():
+    assert self_check_order.reorder(write=False) == [], "run python tools/self_check_order.py"
+
+
+def test_keys_are_spread_over_the_positions_course_wide():
+    checks = self_check_order.self_checks()
+    assert len(checks) >= 80
+    positions = Counter(check.key for check in checks)
+    for position in range(4):
+        share = positions[position] / len(checks)
+        assert 0.15 <= share <= 0.35, (position, dict(positions))
+
+
+def test_the_key_is_rarely_the_longest_option():
+    checks = self_check_order.self_checks()
+    longest = [
+        check.question
+        for check in checks
+        if all(
+            len(check.options[check.key]) > len(o)
+            for o in check.options
+            if o != check.options[check.key]
+        )
+    ]
+    assert len(longest) / len(checks) <= 0.40, longest

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 from ci_skip_rule import pytest_runtest_makereport  # noqa: F401  (the CI rule for skips)
-from scheduling import schedule
+from scheduling import mark, schedule
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_itemcollected(item):
+    mark(item)  # its xdist group (tests/scheduling.py)
 
 
 @pytest.hookimpl(trylast=True)  # after pytest has ordered tests by their fixtures

@@ -11,6 +11,7 @@ from scheduling import (
     LESSONS_AND_SITE,
     LESSONS_AND_SITE_MODULES,
     group_of,
+    mark,
     schedule,
 )
 
@@ -45,6 +46,8 @@ def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_wit
         FakeItem("test_keys.py", "b"),
         FakeItem("test_notebooks.py", "lesson"),
     ]
+    for item in items:
+        mark(item)
     schedule(items)
     assert all(item.markers for item in items)
     assert all(item.markers[0].name == "xdist_group" for item in items)
@@ -57,3 +60,35 @@ def test_every_heavy_group_names_a_real_test_module(group):
     modules = LESSONS_AND_SITE_MODULES if group == LESSONS_AND_SITE else [group.split("[")[0]]
     for module in modules:
         assert (Path(__file__).parent / module).exists(), group
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_xdist_really_keeps_a_group_on_one_worker(pytester):
+    """The suite's time rests on this: with an xdist_group mark given as tests are collected,
+    pytest-xdist's loadgroup sends the whole group to one worker (it did not with pytest 9.2)."""
+    pytester.makeconftest(
+        "import pytest\n"
+        "def pytest_itemcollected(item):\n"
+        "    item.add_marker(pytest.mark.xdist_group(item.path.name))\n"
+    )
+    for name in ("test_one", "test_two"):
+        pytester.makepyfile(
+            **{
+                name: "import os, pytest\n"
+                "@pytest.mark.parametrize('n', range(6))\n"
+                "def test_where(n):\n"
+                "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n"
+                "    assert True\n"
+            }
+        )
+    result = pytester.runpytest("-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=12)
+    workers = {}
+    for line in result.stdout.lines:
+        if "PASSED" in line and "::test_where" in line:
+            worker = line.split("]")[0].strip("[ ")
+            workers.setdefault(line.split("::")[0].split()[-1], set()).add(worker)
+    assert set(workers) == {"test_one.py", "test_two.py"}
+    assert all(len(found) == 1 for found in workers.values()), workers

@@ -33,7 +33,7 @@ def test_lessons_and_site_share_one_group_so_the_site_reuses_the_lessons_execute
 
 def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
     item = FakeItem("test_quizzes_trusted.py", "t", graded="q02_producers")
-    assert group_of(item) == "test_quizzes_trusted.py[q02_producers]"
+    assert group_of(item) == "test_quizzes_trusted.py:q02_producers"
     assert group_of(FakeItem("test_quizzes_trusted.py", "t")) == "test_quizzes_trusted.py"
     assert group_of(FakeItem("test_keys.py", "t")) == "test_keys.py"
 
@@ -57,7 +57,8 @@ def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_wit
 
 @pytest.mark.parametrize("group", HEAVIEST_FIRST)
 def test_every_heavy_group_names_a_real_test_module(group):
-    modules = LESSONS_AND_SITE_MODULES if group == LESSONS_AND_SITE else [group.split("[")[0]]
+    assert "@" not in group and "]" not in group  # xdist would not see the group
+    modules = LESSONS_AND_SITE_MODULES if group == LESSONS_AND_SITE else [group.split(":")[0]]
     for module in modules:
         assert (Path(__file__).parent / module).exists(), group
 
@@ -66,29 +67,38 @@ pytest_plugins = ["pytester"]
 
 
 def test_xdist_really_keeps_a_group_on_one_worker(pytester):
-    """The suite's time rests on this: with an xdist_group mark given as tests are collected,
-    pytest-xdist's loadgroup sends the whole group to one worker (it did not with pytest 9.2)."""
+    """The suite's time rests on this: each group, per module and per quiz, runs on one worker,
+    so its fixtures are built once. (It did not with pytest 9.2, nor with "]" in a name.)"""
+    # The suite's own module as the conftest (xdist's workers load it), with the suite's hook.
     pytester.makeconftest(
-        "import pytest\n"
-        "def pytest_itemcollected(item):\n"
-        "    item.add_marker(pytest.mark.xdist_group(item.path.name))\n"
+        (Path(__file__).parent / "scheduling.py").read_text()
+        + "\n\ndef pytest_itemcollected(item):\n    mark(item)\n"
     )
-    for name in ("test_one", "test_two"):
-        pytester.makepyfile(
-            **{
-                name: "import os, pytest\n"
-                "@pytest.mark.parametrize('n', range(6))\n"
-                "def test_where(n):\n"
-                "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n"
-                "    assert True\n"
-            }
-        )
+    where = (
+        "import os, pytest\n"
+        "@pytest.fixture(scope='module', params=['qa', 'qb'])\n"
+        "def graded(request):\n"
+        "    return request.param\n"
+        "@pytest.mark.parametrize('n', range(4))\n"
+        "def test_where(graded, n):\n"
+        "    print(graded)\n"
+        "@pytest.mark.parametrize('n', range(4))\n"
+        "def test_plain(n):\n"
+        "    pass\n"
+    )
+    pytester.makepyfile(test_quizzes_trusted=where, test_other=where)
     result = pytester.runpytest("-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=12)
-    workers = {}
+    result.assert_outcomes(passed=24)
+    workers: dict[str, set[str]] = {}
     for line in result.stdout.lines:
-        if "PASSED" in line and "::test_where" in line:
+        if "PASSED" in line and "::test_" in line:
             worker = line.split("]")[0].strip("[ ")
-            workers.setdefault(line.split("::")[0].split()[-1], set()).add(worker)
-    assert set(workers) == {"test_one.py", "test_two.py"}
+            group = line.rsplit("@", 1)[1].strip()
+            workers.setdefault(group, set()).add(worker)
+    assert set(workers) == {
+        "test_quizzes_trusted.py:qa",
+        "test_quizzes_trusted.py:qb",
+        "test_quizzes_trusted.py",
+        "test_other.py",
+    }, workers
     assert all(len(found) == 1 for found in workers.values()), workers

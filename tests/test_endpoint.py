@@ -204,7 +204,13 @@ def test_endpoint_killed_and_restarted_on_its_port_answers_at_once():
     second, second_start = start()
     try:
         assert second.poll() is None, second.stderr.read()
-        assert second_start < first_start + 1.0, (first_start, second_start)
+        # As quick as a first start (within a second, plus slack for a busy machine): no
+        # waiting for TIME_WAIT (the old probe refused the port for up to a minute).
+        assert second_start < first_start + 1.0 + 0.5 * first_start, (first_start, second_start)
     finally:
         second.terminate()
-        second.wait(timeout=20)
+        try:
+            second.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # not what this test is about; never leave it running
+            second.kill()
+            second.wait(timeout=10)

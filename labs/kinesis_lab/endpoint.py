@@ -143,10 +143,11 @@ def serve(
     simulated_clock: bool = False,
 ) -> None:
     """Run the endpoint in the foreground until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    # Before the port opens: a SIGTERM that comes while it starts is kept, not lost.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     endpoint = start_endpoint(host, port, limits=limits, simulated_clock=simulated_clock)
     print("\n".join(usage_lines(endpoint.url, limits=limits)), flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:

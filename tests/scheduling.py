@@ -22,11 +22,7 @@ LESSONS_AND_SITE_MODULES = (
     "test_site_leaks.py",
     "test_site_browser.py",
 )
-PER_QUIZ_MODULES = (
-    "test_quizzes_roundtrip.py",
-    "test_quizzes_trusted.py",
-    "test_quizzes_write_calls.py",
-)
+PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
 # Heaviest first (seconds of one worker on the 2-core machine, December 2026, loaded); the
 # per-quiz trusted groups (~50 s each) and everything else fill in after them.
 HEAVIEST_FIRST = (

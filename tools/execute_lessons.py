@@ -16,6 +16,7 @@ to warm the cache or to see timings::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -93,26 +94,11 @@ def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> lis
     import copy
 
     import nbformat
-    from nbclient import NotebookClient
-    from traitlets.config import Config
 
     source_sha256 = notebook_hash(source)  # of the bytes executed, read before running
     notebook = nbformat.read(source, as_version=4)
-    # IPC transport: local sockets in a private folder, and no "running over TCP without
-    # encryption" warning from ipykernel 7 at every kernel start.
-    ipc_dir = tempfile.mkdtemp(prefix="lesson-kernel-")
-    ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "kernel")}})
-    client = NotebookClient(
-        notebook,
-        config=ipc,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT_SECONDS,
-        allow_errors=True,  # every failing cell is named, not just the first
-        store_widget_state=True,
-        resources={"metadata": {"path": str(source.parent)}},
-    )
     seconds: list[float] = []
-    try:
+    with lesson_client(notebook, source.parent, store_widget_state=True) as client:
         with client.setup_kernel():
             reply = client.wait_for_reply(client.kc.kernel_info())
             notebook.metadata["language_info"] = reply["content"]["language_info"]
@@ -133,9 +119,32 @@ def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> lis
                 if number == 0:
                     client.set_widgets_metadata()
                     _write_executed(copy.deepcopy(notebook), target, key, source_sha256)
+    return seconds
+
+
+@contextlib.contextmanager
+def lesson_client(notebook, folder: Path, timeout: int = CELL_TIMEOUT_SECONDS, **options):
+    """An nbclient client for a lesson, its kernel talking over local sockets in a private
+    folder (IPC: no "running over TCP without encryption" warning from ipykernel 7 at every
+    start), cells run from ``folder``; every failing cell is named, not just the first.
+    Shared by this module and tools/run_exercises.py."""
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    ipc_dir = tempfile.mkdtemp(prefix="lesson-kernel-")
+    ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "kernel")}})
+    try:
+        yield NotebookClient(
+            notebook,
+            config=ipc,
+            kernel_name="python3",
+            timeout=timeout,
+            allow_errors=True,
+            resources={"metadata": {"path": str(folder)}},
+            **options,
+        )
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
-    return seconds
 
 
 def problems_in(notebook) -> list[str]:

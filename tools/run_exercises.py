@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute_lessons import lesson_client  # noqa: E402  (tools/ is not a package)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
@@ -241,9 +241,6 @@ def skeleton_calls(notebook: nbformat.NotebookNode) -> dict[str, list[str]]:
 
 def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -> LessonResult:
     """Run one lesson, answers filled in (or blank), recording each exercise cell's calls."""
-    from nbclient import NotebookClient
-    from traitlets.config import Config
-
     notebook = nbformat.read(path, as_version=4)
     exercises = exercises_in(notebook)
     if not exercises:
@@ -285,21 +282,9 @@ def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -
             )
     run = nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
 
-    ipc_dir = tempfile.mkdtemp(prefix="exercise-kernel-")
-    ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "kernel")}})
-    client = NotebookClient(
-        run,
-        config=ipc,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT_SECONDS,
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     started = time.monotonic()
-    try:
+    with lesson_client(run, path.parent, timeout=CELL_TIMEOUT_SECONDS) as client:
         client.execute()
-    finally:
-        shutil.rmtree(ipc_dir, ignore_errors=True)
     seconds = time.monotonic() - started
 
     results = []

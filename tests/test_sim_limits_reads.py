@@ -22,7 +22,7 @@ from sim_helpers import (
 )
 from sim_learners import consume
 
-from kinesis_lab.facts import GET_RECORDS_CALLS_PER_SEC, GET_RECORDS_MAX_BYTES, MIB
+from kinesis_lab.core.facts import GET_RECORDS_CALLS_PER_SEC, GET_RECORDS_MAX_BYTES, MIB
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]
 
@@ -54,7 +54,7 @@ def test_five_calls_a_second_are_fine_and_the_sixth_is_throttled(kinesis):
 
 
 def test_reads_come_back_the_next_second(kinesis, lab_clock):
-    """Refused calls take no capacity: the next second allows five calls again."""
+    """Refused calls take no capacity: a second after the five calls, five more fit."""
     create(kinesis, "s")
     iterator = iterator_for(kinesis, "s")
     calls(kinesis, iterator, GET_RECORDS_CALLS_PER_SEC)

@@ -21,15 +21,15 @@ from sim_helpers import (
 )
 from sim_learners import produce
 
-from kinesis_lab import fidelity
-from kinesis_lab.facts import (
+from kinesis_lab.clients.readers import read_shard
+from kinesis_lab.core.facts import (
     MIB,
     ON_DEMAND_DEFAULT_READ_BYTES_PER_SEC,
     ON_DEMAND_DEFAULT_WRITE_BYTES_PER_SEC,
     ON_DEMAND_DEFAULT_WRITE_RECORDS_PER_SEC,
     SHARD_WRITE_RECORDS_PER_SEC,
 )
-from kinesis_lab.readers import read_shard
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import limits
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]
@@ -56,8 +56,9 @@ def test_a_thousand_records_in_a_second_fit_and_the_next_is_throttled(kinesis):
     assert error_of(raised) == (THROTTLED, write_throttle_message("s", SHARD_0), 400)
 
 
-def test_the_next_second_of_the_lab_clock_starts_afresh(kinesis, lab_clock):
-    """F1 counts per second: still throttled at .999 of the same second, fine at the next."""
+def test_a_full_shard_has_a_whole_budget_again_one_second_later(kinesis, lab_clock):
+    """F1 over any one second: 1,000 records at t fill the shard until t + 1 s — still
+    throttled at t + 0.999 s, a whole budget again at t + 1 s."""
     create(kinesis, "s")
     put_in_batches(kinesis, "s", entries(SHARD_WRITE_RECORDS_PER_SEC))
     lab_clock.advance(0.999)

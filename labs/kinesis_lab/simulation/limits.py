@@ -13,17 +13,29 @@ any client of a ``ThreadedMotoServer`` or ``kinesis-lab endpoint`` in this proce
 first. Time is the lab clock (:mod:`kinesis_lab.clock`): with a simulated clock a lab shows a
 throttled second or an expired iterator instantly and identically on every run.
 
-State (per-second use of each shard, a stream's maximum record size) is kept here, keyed by
-moto's ``Stream`` objects, never stored on them: a deleted and re-created stream, or a reset
-backend, starts fresh. Every accepted, throttled or read request is reported to
+State (each shard's use over the last second, a stream's maximum record size) is kept here,
+keyed by moto's ``Stream`` objects, never stored on them: a deleted and re-created stream, or a
+reset backend, starts fresh. Every accepted, throttled or read request is reported to
 :mod:`kinesis_lab.simulation.metrics` (F26).
+
+Metering: a sliding one-second window per shard (and per partition key on on-demand streams)
+for records and bytes written (F1, F63) and for GetRecords calls and bytes read (F2, F3): no
+more than the documented figure within *any* one-second interval of the lab clock, wherever a
+burst falls against the clock's whole seconds (issue 13: counting whole seconds gave a burst
+across a boundary two budgets). Chosen over a token bucket of one second's capacity because the
+figures AWS documents are per-second quotas and say exactly what a window says: a bucket would
+let up to twice the budget through within one second after a quiet second (a full bucket plus a
+second's refill), and would let calls through 4 s after a 10 MiB read where F3 says "calls
+within 5 s throw". What one use takes beyond the budget left is carried into the following
+seconds, one budget each: how a large record (F4) or a 10 MiB read (F3) is paid back.
 
 Simpler than AWS (said where it happens, too):
 
-* AWS meters with token buckets that tolerate short bursts; this counts whole seconds of the
-  lab clock (``floor(now)``): exactly the documented number fits in a second, one more is
-  throttled, and the next second starts afresh. Only bytes *over* a second's budget carry
-  into the next seconds — that is how a large record (F4) or a 10 MiB read (F3) is paid back.
+* AWS does not document its metering. Its large-record page pictures write capacity as "a tank
+  that refills at a steady rate", which tolerates short bursts and comes back continuously;
+  here the budget of any one second is a hard edge (exactly the documented number fits in a
+  second, one more is throttled) and an overdraft comes back a whole second's budget at a time
+  (after a 10 MiB record, small records fit again 10 s later, not a little at a time).
 * On-demand streams keep moto's 4 shards and never scale: the simulation shows a new stream
   at its default capacity (F11), not the doubling to a previous peak (F11, F63).
 * GetRecords' 2,000 records/s (F2 quota-table note) and GetShardIterator's 5 calls/s (F65)
@@ -33,9 +45,10 @@ Simpler than AWS (said where it happens, too):
 
 from __future__ import annotations
 
-import math
+import bisect
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -46,8 +59,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.kinesis.exceptions import TooManyRecords
 
-from .. import clock, fidelity
-from ..facts import (
+from ..core import clock
+from ..core.facts import (
     GET_RECORDS_CALLS_PER_SEC,
     KIB,
     MAX_RECORD_SIZE_DEFAULT,
@@ -66,6 +79,7 @@ from ..facts import (
     SHARD_WRITE_RECORDS_PER_SEC,
     UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H,
 )
+from ..mock import fidelity
 from . import metrics
 
 KinesisBackend = fidelity.KinesisBackend
@@ -75,7 +89,7 @@ SIMULATION_NOTE = (
     "SIMULATION: the mocked Kinesis enforces AWS's limits — per shard 1 MiB/s or 1,000 "
     "records/s written (F1), 5 GetRecords/s and 2 MiB/s read (F2, F3), iterators expiring "
     "after 5 minutes (F9), a 1 MiB default record size up to 10 MiB (F4) and 10 MiB PutRecords "
-    "requests (F5) — counted in whole seconds of the lab clock; and at most 10 UpdateShardCount "
+    "requests (F5) — within any one second of the lab clock; and at most 10 UpdateShardCount "
     "scalings per stream in a rolling 24 hours (F21)."
 )
 
@@ -150,26 +164,75 @@ def _too_long(member: str, max_bytes: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-stream state and one-second windows
+# Per-stream state: use over the last second (a sliding one-second window)
 # ---------------------------------------------------------------------------------------------
+
+# Lab-clock times are floats near 1.7e9 s, exact to about 0.2 µs, and a lab that advances the
+# clock in small steps adds that error up: a use this close to a second old counts as gone.
+_SECOND_TOLERANCE = 1e-4
+
+
+class _Meter:
+    """Use of one per-second budget (records, bytes or calls) over the last second of the lab
+    clock: a use at time ``t`` counts while ``now - 1 < t``, so no placement of a burst against
+    the clock gets more than one budget. What a use takes beyond the budget left is carried
+    into the following seconds, a whole budget each: that is how a large record (F4, "a burst
+    … averaging out to 1 MiB per second") and a 10 MiB read (F3: "calls within 5 s throw")
+    are paid back at the documented rate."""
+
+    __slots__ = ("budget", "used", "_uses")
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0  # the sum of the uses below, those carried into later seconds included
+        self._uses: deque[list[float]] = deque()  # [time, amount], in time order
+
+    def expire(self, now: float) -> None:
+        """Forget the uses a second or more old."""
+        uses, horizon = self._uses, now - 1 + _SECOND_TOLERANCE
+        while uses and uses[0][0] <= horizon:
+            self.used -= uses.popleft()[1]
+
+    def take(self, now: float, amount: int) -> None:
+        room = max(0, self.budget - self.used)
+        self.used += amount
+        if amount <= room:
+            self._add(now, amount)
+            return
+        self._add(now, room)
+        carried, later = amount - room, now
+        while carried > 0:  # the overdraft: one budget in each following second
+            later += 1
+            self._add(later, min(carried, self.budget))
+            carried -= self.budget
+
+    def _add(self, moment: float, amount: int) -> None:
+        if amount <= 0:
+            return
+        uses = self._uses
+        if not uses or uses[-1][0] < moment:
+            uses.append([moment, amount])
+        elif uses[-1][0] == moment:  # the records of one PutRecords call share one entry
+            uses[-1][1] += amount
+        else:  # a use now while an overdraft waits in later seconds
+            bisect.insort(uses, [moment, amount])
 
 
 @dataclass
-class _Window:
-    """Use of a shard (or partition key) in one second of the lab clock."""
+class _Rate:
+    """A shard's (or a partition key's) use of a count budget and a byte budget."""
 
-    second: int
-    count: int = 0  # records written, or GetRecords calls
-    bytes: int = 0  # bytes this second, plus any overdraft carried from earlier seconds
+    count: _Meter  # records written, or GetRecords calls
+    bytes: _Meter
 
 
 @dataclass
 class _StreamState:
     max_record_bytes: int = MAX_RECORD_SIZE_DEFAULT  # F4
-    writes: dict[str, _Window] = field(default_factory=dict)  # by shard id
-    reads: dict[str, _Window] = field(default_factory=dict)  # by shard id
-    keys: dict[str, _Window] = field(default_factory=dict)  # on-demand: by partition key (F63)
-    keys_second: int = 0
+    writes: dict[str, _Rate] = field(default_factory=dict)  # by shard id
+    reads: dict[str, _Rate] = field(default_factory=dict)  # by shard id
+    keys: dict[str, _Rate] = field(default_factory=dict)  # on-demand: by partition key (F63)
+    keys_swept: float = 0.0  # when idle partition keys were last forgotten
     scalings: list[float] = field(default_factory=list)  # lab-clock times of UpdateShardCount
 
 
@@ -185,65 +248,71 @@ def _state_of(stream: Any) -> _StreamState:
         return state
 
 
-def _window(windows: dict[str, _Window], key: str, second: int, bytes_per_sec: int) -> _Window:
-    """The key's window for ``second``. Bytes beyond a second's budget carry over and are paid
-    back at ``bytes_per_sec``: how a large record (F4: bursts, "averaging out to 1 MiB per
-    second") and a 10 MiB read (F3: the next 5 s throttled at 2 MiB/s) are averaged out."""
-    window = windows.get(key)
-    if window is None:
-        window = windows[key] = _Window(second)
-    elif window.second != second:
-        elapsed = second - window.second
-        window.bytes = max(0, window.bytes - bytes_per_sec * elapsed) if elapsed > 0 else 0
-        window.count = 0
-        window.second = second
-    return window
+def _rate(rates: dict[str, _Rate], key: str, now: float, per_sec: int, bytes_per_sec: int) -> _Rate:
+    """The key's use over the last second before ``now``."""
+    rate = rates.get(key)
+    if rate is None:
+        rate = rates[key] = _Rate(_Meter(per_sec), _Meter(bytes_per_sec))
+    else:
+        rate.count.expire(now)
+        rate.bytes.expire(now)
+    return rate
 
 
-def _key_window(state: _StreamState, partition_key: str, second: int) -> _Window:
-    """F63: one partition key's use this second (forgotten each second: keys are many)."""
-    if state.keys_second != second:
-        state.keys.clear()
-        state.keys_second = second
-    window = state.keys.get(partition_key)
-    if window is None:
-        window = state.keys[partition_key] = _Window(second)
-    return window
+def _key_rate(state: _StreamState, partition_key: str, now: float) -> _Rate:
+    """F63: one partition key's use over the last second. Keys are many: once a second, those
+    with nothing left in their window are forgotten."""
+    if now - state.keys_swept >= 1:
+        for key, rate in list(state.keys.items()):
+            rate.count.expire(now)
+            rate.bytes.expire(now)
+            if not rate.count.used and not rate.bytes.used:
+                del state.keys[key]
+        state.keys_swept = now
+    return _rate(
+        state.keys,
+        partition_key,
+        now,
+        PARTITION_KEY_WRITE_RECORDS_PER_SEC,
+        PARTITION_KEY_WRITE_BYTES_PER_SEC,
+    )
 
 
-def _fits(window: _Window, size: int, records_per_sec: int, bytes_per_sec: int) -> bool:
-    """F1: one more record of ``size`` bytes within a second's budget. A record bigger than the
-    whole budget (a large record, F4) gets in only while the budget is untouched; its overdraft
-    then blocks the following seconds (AWS: a burst "averaging out to 1 MiB per second")."""
-    if window.count >= records_per_sec:
+def _fits(rate: _Rate, size: int) -> bool:
+    """F1: one more record of ``size`` bytes within the last second's budget. A record bigger
+    than the whole budget (a large record, F4) gets in only while the window is empty; its
+    overdraft then fills the following seconds (AWS: a burst "averaging out to 1 MiB per
+    second")."""
+    if rate.count.used >= rate.count.budget:
         return False
-    if window.bytes + size <= bytes_per_sec:
+    used, budget = rate.bytes.used, rate.bytes.budget
+    if used + size <= budget:
         return True
-    return window.bytes == 0 and size > bytes_per_sec
+    return used == 0 and size > budget
 
 
-def _take(window: _Window, size: int) -> None:
-    window.count += 1
-    window.bytes += size
+def _take(rate: _Rate, now: float, size: int) -> None:
+    rate.count.take(now, 1)
+    rate.bytes.take(now, size)
 
 
 def _admit_write(
-    state: _StreamState, shard_id: str, hot_key: str | None, size: int, second: int
+    state: _StreamState, shard_id: str, hot_key: str | None, size: int, now: float
 ) -> bool:
     """Take capacity for one record, or refuse it without taking any (a throttled record
     consumes nothing). F1 per shard; with ``hot_key`` (on-demand streams) also F63's cap of
     1 MB/s and 1,000 records/s for one partition key."""
-    shard = _window(state.writes, shard_id, second, SHARD_WRITE_BYTES_PER_SEC)
-    if not _fits(shard, size, SHARD_WRITE_RECORDS_PER_SEC, SHARD_WRITE_BYTES_PER_SEC):
+    shard = _rate(
+        state.writes, shard_id, now, SHARD_WRITE_RECORDS_PER_SEC, SHARD_WRITE_BYTES_PER_SEC
+    )
+    if not _fits(shard, size):
         return False
     if hot_key is not None:
-        key = _key_window(state, hot_key, second)
-        if not _fits(
-            key, size, PARTITION_KEY_WRITE_RECORDS_PER_SEC, PARTITION_KEY_WRITE_BYTES_PER_SEC
-        ):
+        key = _key_rate(state, hot_key, now)
+        if not _fits(key, size):
             return False
-        _take(key, size)
-    _take(shard, size)
+        _take(key, now, size)
+    _take(shard, now, size)
     return True
 
 
@@ -358,7 +427,7 @@ def _put_record_within_limits(
     hot_key = partition_key if _is_on_demand(stream) else None
     now = clock.now()
     with _lock:
-        admitted = _admit_write(state, shard_id, hot_key, size, math.floor(now))
+        admitted = _admit_write(state, shard_id, hot_key, size, now)
         if admitted:
             put_record = _previous(KinesisBackend, "put_record")
             result = put_record(
@@ -389,7 +458,7 @@ def _put_records_within_limits(
     usage: dict[str, dict[str, float]] = {}
     with _lock:
         entries = [
-            _put_entry(stream, state, record, size, shard_id, on_demand, math.floor(now), usage)
+            _put_entry(stream, state, record, size, shard_id, on_demand, now, usage)
             for record, size, shard_id in zip(records, sizes, shard_ids, strict=True)
         ]
     written = [size for size, entry in zip(sizes, entries, strict=True) if "ShardId" in entry]
@@ -414,13 +483,13 @@ def _put_entry(
     size: int,
     shard_id: str,
     on_demand: bool,
-    second: int,
+    now: float,
     usage: dict[str, dict[str, float]],
 ) -> dict[str, str]:
     """One PutRecords entry: written, or refused with AWS's per-entry error (F1)."""
     partition_key = record.get("PartitionKey")
     counts = usage.setdefault(shard_id, {})
-    if not _admit_write(state, shard_id, partition_key if on_demand else None, size, second):
+    if not _admit_write(state, shard_id, partition_key if on_demand else None, size, now):
         counts["WriteProvisionedThroughputExceeded"] = (
             counts.get("WriteProvisionedThroughputExceeded", 0) + 1
         )
@@ -475,12 +544,12 @@ def _require_unexpired(iterator: fidelity.ShardIterator, now: float) -> None:
         raise _expired_iterator(iterator.issued_at, now)
 
 
-def _read_allowed(window: _Window) -> bool:
-    """F3: 5 GetRecords calls per second per shard. F2: 2 MiB/s per shard — a call may return
-    up to 10 MiB (F3), and the overdraft then refuses calls until it is paid back at 2 MiB/s,
-    which is F3's "after a 10 MB return, calls within 5 s throw" (in whole lab-clock seconds:
-    a 10 MiB read in second s blocks seconds s … s+4). A refused call takes no capacity."""
-    return window.count < GET_RECORDS_CALLS_PER_SEC and window.bytes < SHARD_READ_BYTES_PER_SEC
+def _read_allowed(rate: _Rate) -> bool:
+    """F3: 5 GetRecords calls per shard in any one second. F2: 2 MiB/s per shard — a call may
+    return up to 10 MiB (F3), and the overdraft then fills the following seconds' budgets,
+    which is F3's "after a 10 MB return, calls within 5 s throw": a 10 MiB read at t refuses
+    calls until t + 5 s. A refused call takes no capacity."""
+    return rate.count.used < rate.count.budget and rate.bytes.used < rate.bytes.budget
 
 
 def _read_within_limits(
@@ -497,11 +566,13 @@ def _read_within_limits(
     shard = stream.get_shard(iterator.shard_id)
     state = _state_of(stream)
     with _lock:
-        window = _window(state.reads, shard.shard_id, math.floor(now), SHARD_READ_BYTES_PER_SEC)
-        allowed = _read_allowed(window)
+        rate = _rate(
+            state.reads, shard.shard_id, now, GET_RECORDS_CALLS_PER_SEC, SHARD_READ_BYTES_PER_SEC
+        )
+        allowed = _read_allowed(rate)
         if allowed:
             page = fidelity._page_at(stream, shard, iterator.position, limit)
-            _take(window, page.data_bytes)
+            _take(rate, now, page.data_bytes)
     if not allowed:
         metrics.record(stream, shard.shard_id, {"ReadProvisionedThroughputExceeded": 1}, now)
         raise _read_throttled(stream, shard.shard_id)
@@ -704,7 +775,7 @@ def install() -> None:
 
 def uninstall() -> None:
     """Switch the SIMULATION off: restore exactly what install() replaced (no-op when off).
-    Throttling state is kept per stream, so switching back on resumes the same seconds."""
+    Throttling state is kept per stream, so switching back on resumes the same windows."""
     with _lock:
         fidelity.remove_layer(uninstall)
         fidelity.restore_methods(_originals)

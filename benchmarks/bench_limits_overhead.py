@@ -23,8 +23,9 @@ from collections.abc import Sequence
 import boto3
 from moto import mock_aws
 
-from kinesis_lab import clock, fidelity
-from kinesis_lab.facts import PUT_RECORDS_MAX_RECORDS
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import PUT_RECORDS_MAX_RECORDS
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import limits
 
 REGION = "us-east-1"

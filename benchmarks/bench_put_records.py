@@ -1,4 +1,4 @@
-"""PutRecords into one shard, stock moto against moto with kinesis_lab.fidelity installed.
+"""PutRecords into one shard, stock moto against moto with kinesis_lab.mock.fidelity installed.
 
 Why: stock moto scans a shard's records on every put, so a batch gets slower as the shard
 fills (quadratic overall); the fixes make a put constant-time. This prints the median time of
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import boto3
 from moto import mock_aws
 
-from kinesis_lab import fidelity
-from kinesis_lab.facts import PUT_RECORDS_MAX_RECORDS
+from kinesis_lab.core.facts import PUT_RECORDS_MAX_RECORDS
+from kinesis_lab.mock import fidelity
 
 REGION = "us-east-1"
 PAYLOAD = b'{"sensor": "bench", "reading": 21.5, "unit": "C", "note": "' + b"x" * 40 + b'"}'

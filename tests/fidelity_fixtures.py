@@ -1,4 +1,4 @@
-"""Fixtures for the tests of kinesis_lab.fidelity: a fake account with the fixes installed.
+"""Fixtures for the tests of kinesis_lab.mock.fidelity: a fake account with the fixes installed.
 
 Loaded by the fidelity test modules with ``pytest_plugins = ["fidelity_fixtures"]``; the
 helpers they share live in fidelity_helpers.py.
@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from kinesis_lab import fidelity
+from kinesis_lab.mock import fidelity
 
 REGION = "us-east-1"
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of kinesis_lab.fidelity: creating streams, reading shards,
+"""Helpers shared by the tests of kinesis_lab.mock.fidelity: creating streams, reading shards,
 checking hash ranges. Why a module: the tests are split one file per concern."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from kinesis_lab.facts import HASH_KEY_SPACE, MAX_HASH_KEY
+from kinesis_lab.core.facts import HASH_KEY_SPACE, MAX_HASH_KEY
 
 REGION = "us-east-1"
 

@@ -12,7 +12,8 @@ import pytest
 from firehose_sim_helpers import BUCKET, REGION, START, Lab, make_clients
 from moto import mock_aws
 
-from kinesis_lab import clock, fidelity
+from kinesis_lab.core import clock
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import firehose
 
 

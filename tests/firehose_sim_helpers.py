@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from kinesis_lab import clock
+from kinesis_lab.core import clock
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

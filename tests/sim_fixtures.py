@@ -15,7 +15,8 @@ import pytest
 from botocore.config import Config
 from moto import mock_aws
 
-from kinesis_lab import clock, fidelity
+from kinesis_lab.core import clock
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import limits
 
 REGION = "us-east-1"

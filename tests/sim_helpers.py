@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from kinesis_lab.facts import MAX_HASH_KEY
+from kinesis_lab.core.facts import MAX_HASH_KEY
 
 ACCOUNT = "123456789012"
 THROTTLED = "ProvisionedThroughputExceededException"

@@ -20,7 +20,8 @@ from botocore.config import Config
 from moto import mock_aws
 from sim_lambda_helpers import ACCOUNT, REGION
 
-from kinesis_lab import clock, fidelity
+from kinesis_lab.core import clock
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation.lambda_esm import EventSourceMapping
 
 SERVICES = ("kinesis", "sqs", "sns", "s3", "cloudwatch")

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from kinesis_lab.facts import GET_RECORDS_THROTTLE_BACKOFF_SECONDS, PUT_RECORDS_MAX_RECORDS
+from kinesis_lab.core.facts import GET_RECORDS_THROTTLE_BACKOFF_SECONDS, PUT_RECORDS_MAX_RECORDS
 
 Sleep = Callable[[float], Any]
 

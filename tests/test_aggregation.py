@@ -13,7 +13,9 @@ import pytest
 from aws_kinesis_agg.aggregator import RecordAggregator
 from aws_kinesis_agg.deaggregator import deaggregate_records, iter_deaggregate_records
 
-from kinesis_lab.aggregation import (
+from kinesis_lab.core.checks import BLANK
+from kinesis_lab.core.facts import MAX_RECORD_SIZE_DEFAULT
+from kinesis_lab.patterns.aggregation import (
     DEAGGREGATE_CASES,
     KPL_MAGIC,
     MD5_BYTES,
@@ -22,8 +24,6 @@ from kinesis_lab.aggregation import (
     show_wire_layout,
     wire_layout,
 )
-from kinesis_lab.checks import BLANK
-from kinesis_lab.facts import MAX_RECORD_SIZE_DEFAULT
 
 ARRIVAL = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 

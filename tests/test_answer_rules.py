@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from kinesis_grader.rebuild import strip_expectations
-from kinesis_lab.answer_rules import (
+from kinesis_grader.answer_rules import (
     RULES_FOR_LEARNERS,
     free_names,
+    module_allowed,
     protected_names,
     rule_breaks,
 )
+from kinesis_grader.rebuild import strip_expectations
+from kinesis_lab._moved import MOVED
 
 QUIZ_SOURCES = sorted(Path("quizzes/source").glob("*/*.ipynb"))
 GIVEN = {"STREAM", "SAFETY_SENSORS", "len", "print"}
@@ -27,31 +29,31 @@ def whats(source: str, given=GIVEN) -> list[str]:
 @pytest.mark.parametrize(
     "source, expected",
     [
-        ("import kinesis_lab.quizcheck as q\nq.expect = print", "imports kinesis_lab.quizcheck"),
+        ("import kinesis_lab.quiz.check as q\nq.expect = print", "imports kinesis_lab.quiz.check"),
         (
-            "from kinesis_lab.lambda_lessons import CHECK_FAILURES as failures\nfailures.clear()",
-            "imports kinesis_lab.lambda_lessons.CHECK_FAILURES, which the course's own code shares",
+            "from kinesis_lab.lessons.m08_lambda_scenarios import CHECK_FAILURES as failures\nfailures.clear()",
+            "imports kinesis_lab.lessons.m08_lambda_scenarios.CHECK_FAILURES, which the course's own code shares",
         ),
         (
-            "import kinesis_lab.fanout as fanout\nfanout.STANDARD_DELAY_MS.update(x=1)",
+            "import kinesis_lab.patterns.fanout as fanout\nfanout.STANDARD_DELAY_MS.update(x=1)",
             "uses fanout.STANDARD_DELAY_MS, which the course's own code shares",
         ),
         (
-            "import kinesis_lab.data\nkinesis_lab.widgets.show",
+            "import kinesis_lab.data\nkinesis_lab.widgets.key_space.show",
             "uses kinesis_lab.widgets, reaches the module kinesis_lab.widgets, which answers may not use",
         ),
         (
-            "import kinesis_lab.policies\nkinesis_lab.policies.ROLE_NEEDS",
-            "uses kinesis_lab.policies.ROLE_NEEDS, which the course's own code shares",
+            "import kinesis_lab.patterns.policies\nkinesis_lab.patterns.policies.ROLE_NEEDS",
+            "uses kinesis_lab.patterns.policies.ROLE_NEEDS, which the course's own code shares",
         ),
-        ("from kinesis_lab import quizobserve", "imports kinesis_lab.quizobserve"),
+        ("from kinesis_lab.core import checks", "imports kinesis_lab.core.checks"),
         (
-            "from kinesis_lab.quizobserve import stream_facts",
-            "imports from kinesis_lab.quizobserve",
+            "from kinesis_lab.quiz.observe import stream_facts",
+            "imports from kinesis_lab.quiz.observe",
         ),
         (
-            "import kinesis_lab\nkinesis_lab.session",
-            "uses kinesis_lab.session, reaches the module kinesis_lab.session",
+            "import kinesis_lab\nkinesis_lab.account.session",
+            "uses kinesis_lab.account, reaches the module kinesis_lab.account, which answers may not use",
         ),
         ("import sys\nsys.stdout = None", "imports sys"),
         ("import threading", "imports threading"),
@@ -104,8 +106,8 @@ def test_each_route_to_a_lying_check_breaks_a_rule(source, expected):
         "import json, math, time, hashlib, base64, random\nfrom collections import Counter",
         "from collections.abc import Mapping",
         "from kinesis_lab import start_lab\nfrom kinesis_lab.data import batched",
-        "from kinesis_lab.readers import list_all_shards\nimport kinesis_lab.keys as keys",
-        "import kinesis_lab.lambda_lessons as ll\nevent = ll.make_event([{'a': 1}], partition_key='a')",
+        "from kinesis_lab.clients.readers import list_all_shards\nimport kinesis_lab.core.keys as keys",
+        "import kinesis_lab.lessons.m08_lambda_scenarios as ll\nevent = ll.make_event([{'a': 1}], partition_key='a')",
         "import json\njson.dumps({'a': 1})",
         "print(lab.kinesis.meta.service_model.operation_names, lab.clock.now())",
         "windows = [result.events for result in results]",
@@ -124,7 +126,7 @@ def test_honest_answers_break_no_rule(source):
 
 def test_names_a_check_reads_but_answers_define_are_not_protected():
     checks = [
-        "from kinesis_lab.quizcheck import expect\n"
+        "from kinesis_lab.quiz.check import expect\n"
         "observed = stream_facts(STREAM)\nexpect('x', len(observed), shards_for(3))"
     ]
     answers = ["def shards_for(n):\n    return n", "import json\nlab.create_stream(STREAM)"]
@@ -159,3 +161,13 @@ def test_every_quiz_tells_learners_the_rules():
         intro = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
         assert "answer rules" in intro, path
     assert "held at 0" in RULES_FOR_LEARNERS
+
+
+def test_an_old_module_path_is_allowed_exactly_when_its_new_home_is():
+    """Answers to quizzes released before the regroup may import a module by its old path."""
+    moved = {old: new for old, new in MOVED.items() if new.startswith("kinesis_lab.")}
+    assert {module_allowed(old) for old in moved} == {True, False}
+    for old, new in moved.items():
+        assert module_allowed(old) == module_allowed(new), old
+        source = f"import {old}"
+        assert (whats(source) == []) == module_allowed(new), (source, whats(source))

@@ -2,7 +2,7 @@
 
 import os
 
-from kinesis_lab.awsenv import ScrubbedEnvironment
+from kinesis_lab.account.awsenv import ScrubbedEnvironment
 
 LEARNER_SHELL = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",

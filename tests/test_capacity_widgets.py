@@ -8,7 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kinesis_lab.capacity_widgets import (
+from kinesis_lab.core.facts import MAX_RECORD_SIZE_DEFAULT, MIB, SHARD_WRITE_RECORDS_PER_SEC
+from kinesis_lab.patterns.sizing import READ_BYTES, RECORDS, WRITE_BYTES, size_stream
+from kinesis_lab.widgets.capacity import (
     RECORD_SIZES_KIB,
     SecondResult,
     _nice_step,
@@ -20,8 +22,6 @@ from kinesis_lab.capacity_widgets import (
     throttle_summary_html,
     throttle_svg,
 )
-from kinesis_lab.facts import MAX_RECORD_SIZE_DEFAULT, MIB, SHARD_WRITE_RECORDS_PER_SEC
-from kinesis_lab.sizing import READ_BYTES, RECORDS, WRITE_BYTES, size_stream
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from kinesis_lab.capstones.charts import (
+from kinesis_lab.capstones.scoring import Score
+from kinesis_lab.widgets.capstone_charts import (
     html_table,
     precision_recall_svg,
     throughput_svg,
     timeseries_svg,
 )
-from kinesis_lab.capstones.scoring import Score
 
 TIMELINE = [
     {"second": 101, "written": 600, "throttled": 0, "shards": {"shardId-000000000000": 600}},

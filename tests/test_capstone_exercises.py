@@ -15,7 +15,7 @@ from kinesis_lab.capstones.exercises import (
     watch_put_records,
 )
 from kinesis_lab.capstones.pipeline import StreamConsumer, recreate_checkpoint_table
-from kinesis_lab.facts import SHARD_ITERATOR_TTL_SECONDS
+from kinesis_lab.core.facts import SHARD_ITERATOR_TTL_SECONDS
 
 TRIAL = "trial"
 

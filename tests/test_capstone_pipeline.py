@@ -25,9 +25,9 @@ from kinesis_lab.capstones.pipeline import (
     recreate_checkpoint_table,
     recreate_delivery_stream,
 )
+from kinesis_lab.clients.readers import read_stream
+from kinesis_lab.core.facts import MIB, SHARD_ITERATOR_TTL_SECONDS, SHARD_WRITE_RECORDS_PER_SEC
 from kinesis_lab.data import decode
-from kinesis_lab.facts import MIB, SHARD_ITERATOR_TTL_SECONDS, SHARD_WRITE_RECORDS_PER_SEC
-from kinesis_lab.readers import read_stream
 
 
 def entry(key: str, payload: str, size: int = 0) -> dict:

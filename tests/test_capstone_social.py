@@ -1,15 +1,15 @@
 """Social capstone helpers: the two relative rules and their checks, incremental event-time
-windows (the rules of kinesis_lab.windowing), trend and mood detection against the generator's
+windows (the rules of kinesis_lab.patterns.windowing), trend and mood detection against the generator's
 planted trends, the chart, EFO registration and shared-read pressure (F3, F17, F18)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kinesis_lab import clock
 from kinesis_lab.capstones import social
+from kinesis_lab.core import clock
 from kinesis_lab.data import planted_trends, posts
-from kinesis_lab.windowing import Window
+from kinesis_lab.patterns.windowing import Window
 
 START_MS = 1_768_467_600_000  # 09:00:00 UTC on a whole minute
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kinesis_lab.checks import (
+from kinesis_lab.core.checks import (
     check_equal,
     check_shard_predictions,
     grade_choice,

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from kinesis_lab import clock
+from kinesis_lab.core import clock
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,11 @@ import json
 
 import pytest
 
-from kinesis_lab import clock
-from kinesis_lab.consumers import (
+from kinesis_lab.clients.readers import list_all_shards
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import SHARD_ITERATOR_TTL_SECONDS
+from kinesis_lab.data import decode
+from kinesis_lab.patterns.consumers import (
     CHECK_FIRST_RECORDS,
     CHECK_LATE_RECORDS,
     CheckpointFile,
@@ -29,9 +32,6 @@ from kinesis_lab.consumers import (
     run_scenario,
     short_sequence_number,
 )
-from kinesis_lab.data import decode
-from kinesis_lab.facts import SHARD_ITERATOR_TTL_SECONDS
-from kinesis_lab.readers import list_all_shards
 
 pytest_plugins = ["module_lab_fixtures"]
 

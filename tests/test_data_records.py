@@ -10,6 +10,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from kinesis_lab.core.facts import (
+    MAX_RECORD_SIZE_DEFAULT,
+    MIB,
+    PARTITION_KEY_MAX_CHARS,
+    PUT_RECORDS_MAX_RECORDS,
+    PUT_RECORDS_MAX_REQUEST_BYTES,
+)
 from kinesis_lab.data import (
     READING_TRUTH_FIELDS,
     TRANSACTION_TRUTH_FIELDS,
@@ -22,13 +29,6 @@ from kinesis_lab.data import (
     readings,
     to_put_records_entries,
     transactions,
-)
-from kinesis_lab.facts import (
-    MAX_RECORD_SIZE_DEFAULT,
-    MIB,
-    PARTITION_KEY_MAX_CHARS,
-    PUT_RECORDS_MAX_RECORDS,
-    PUT_RECORDS_MAX_REQUEST_BYTES,
 )
 
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from kinesis_lab.checks import BLANK
+from kinesis_lab.clients.readers import list_all_shards, read_shard
+from kinesis_lab.core.checks import BLANK
 from kinesis_lab.data import decode
-from kinesis_lab.delivery import (
+from kinesis_lab.patterns.delivery import (
     DEDUPE_CASES,
     ConsumerCrash,
     check_dedupe,
@@ -28,7 +29,6 @@ from kinesis_lab.delivery import (
     summary_table,
     table_items,
 )
-from kinesis_lab.readers import list_all_shards, read_shard
 
 SVG = "{http://www.w3.org/2000/svg}"
 

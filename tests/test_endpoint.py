@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from kinesis_lab import start_lab
-from kinesis_lab.endpoint import EndpointError, start_endpoint, usage_lines
-from kinesis_lab.readers import read_shard
+from kinesis_lab.account.endpoint import EndpointError, start_endpoint, usage_lines
+from kinesis_lab.clients.readers import read_shard
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def test_endpoint_refuses_to_listen_beyond_this_machine():
 
 
 def test_cli_cleanup_lists_then_deletes_only_lab_resources(endpoint, local_lab):
-    from kinesis_lab.labresources import mark_lab_resources
+    from kinesis_lab.account.labresources import mark_lab_resources
 
     mark_lab_resources(local_lab.clients)
     local_lab.kinesis.create_stream(StreamName="tagged", ShardCount=1)
@@ -144,7 +144,7 @@ def test_a_port_left_in_time_wait_counts_as_free():
 
     from conftest import free_port
 
-    from kinesis_lab.endpoint import check_port_free
+    from kinesis_lab.account.endpoint import check_port_free
 
     port = free_port()
     _time_wait_on(port)
@@ -161,7 +161,7 @@ def test_a_live_listener_still_counts_as_busy():
 
     from conftest import free_port
 
-    from kinesis_lab.endpoint import check_port_free
+    from kinesis_lab.account.endpoint import check_port_free
 
     port = free_port()
     with socket.socket() as listener:

@@ -155,7 +155,7 @@ def test_answer_files_carry_a_canary():
 SETUP = "from kinesis_lab import start_lab\n\nlab = start_lab(quiet=True)"
 SKELETON = 'NAME = "hook-demo"\n# Your code here'
 CHECK = (
-    "from kinesis_lab.exercise_checks import check_stream\n\n"
+    "from kinesis_lab.lessons.exercise_checks import check_stream\n\n"
     'check_stream(lab.kinesis, NAME, "PROVISIONED", shards=1)'
 )
 

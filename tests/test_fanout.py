@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kinesis_lab.facts import MIB
-from kinesis_lab.fanout import (
+from kinesis_lab.core.facts import MIB
+from kinesis_lab.patterns.fanout import (
     EFO,
     STANDARD,
     cross_account_consumer_policy,

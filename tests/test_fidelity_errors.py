@@ -11,7 +11,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import JsonRESTError
 from moto.kinesis.models import kinesis_backends
 
-from kinesis_lab.facts import GET_RECORDS_MAX_RECORDS, HASH_KEY_SPACE
+from kinesis_lab.core.facts import GET_RECORDS_MAX_RECORDS, HASH_KEY_SPACE
 
 pytest_plugins = ["fidelity_fixtures"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fidelity_helpers import create_stream, hash_range, open_shards, put_many
 
-from kinesis_lab.facts import MAX_HASH_KEY
-from kinesis_lab.keys import shard_for_key
+from kinesis_lab.core.facts import MAX_HASH_KEY
+from kinesis_lab.core.keys import shard_for_key
 
 pytest_plugins = ["fidelity_fixtures"]
 

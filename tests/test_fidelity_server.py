@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from kinesis_lab import fidelity
-from kinesis_lab.facts import MAX_HASH_KEY
+from kinesis_lab.core.facts import MAX_HASH_KEY
+from kinesis_lab.mock import fidelity
 
 pytestmark = pytest.mark.slow
 

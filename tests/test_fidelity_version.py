@@ -7,7 +7,7 @@ import pytest
 from moto.kinesis.models import KinesisBackend, Shard, Stream
 from moto.kinesis.responses import KinesisResponse
 
-from kinesis_lab import fidelity
+from kinesis_lab.mock import fidelity
 
 PATCHED_CLASSES = (Shard, Stream, KinesisBackend, KinesisResponse)
 

@@ -24,7 +24,7 @@ from firehose_sim_helpers import (
 )
 from firehose_sim_helpers import processors as sim_processors
 
-from kinesis_lab.firehose_lessons import (
+from kinesis_lab.lessons.m09_firehose import (
     FIRST_DELIVERY_CASES,
     Delivery,
     batches,

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kinesis_lab.firehose_lessons import Delivery, delivery_timeline, first_delivery_seconds
-from kinesis_lab.firehose_widgets import (
+from kinesis_lab.lessons.m09_firehose import Delivery, delivery_timeline, first_delivery_seconds
+from kinesis_lab.widgets.firehose import (
     MAX_DRAWN,
     _picture,
     buffer_explorer,

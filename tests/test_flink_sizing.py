@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kinesis_lab.flink_sizing import (
+from kinesis_lab.patterns.flink_sizing import (
     KPU_MEMORY_GB,
     KPU_STORAGE_GB,
     KPU_VCPUS,

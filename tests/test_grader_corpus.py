@@ -44,7 +44,7 @@ def answer(grade_id, solution):
 
 
 def checks_cell(grade_id, points, visible, hidden):
-    source = f"from kinesis_lab.quizcheck import expect\n{visible}\n### BEGIN HIDDEN TESTS\n# CANARY-HIDDEN-{grade_id}\n{hidden}\n### END HIDDEN TESTS"
+    source = f"from kinesis_lab.quiz.check import expect\n{visible}\n### BEGIN HIDDEN TESTS\n# CANARY-HIDDEN-{grade_id}\n{hidden}\n### END HIDDEN TESTS"
     return code(source, grade_id, grade=True, points=points, locked=True)
 
 
@@ -194,7 +194,7 @@ CORPUS = {
     "patched_expect": (
         student(
             {
-                "t01_choice_answer": 'import kinesis_lab.quizcheck as q\nq.expect = lambda *a, **k: None\nt01_choice = "a"'
+                "t01_choice_answer": 'import kinesis_lab.quiz.check as q\nq.expect = lambda *a, **k: None\nt01_choice = "a"'
             }
         ),
         Held(0.0),
@@ -238,7 +238,9 @@ CORPUS = {
         PARTIAL_CHOICE_WRONG,
     ),
     "added_cells": (
-        student(extra_cells=["import kinesis_lab.quizcheck as q\nq.expect = lambda *a, **k: None"]),
+        student(
+            extra_cells=["import kinesis_lab.quiz.check as q\nq.expect = lambda *a, **k: None"]
+        ),
         FULL,
     ),
     "edited_metadata": (

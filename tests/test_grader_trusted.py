@@ -15,7 +15,7 @@ from kinesis_grader.rebuild import (
     strip_expectations,
 )
 from kinesis_grader.verdicts import FAILED, NO_ANSWER, NOT_RUN, PASSED, TAMPERED, judge
-from kinesis_lab.quizcheck import STDOUT_PREFIX, canonical
+from kinesis_lab.quiz.check import STDOUT_PREFIX, canonical
 
 
 def cell(source, grade_id=None, *, solution=False, grade=False, points=0):
@@ -41,7 +41,7 @@ def quiz():
             solution=True,
         ),
         cell(
-            "from kinesis_lab.quizcheck import expect\n"
+            "from kinesis_lab.quiz.check import expect\n"
             "### BEGIN HIDDEN TESTS\n# CANARY-HIDDEN-q_a\n"
             "expect('q_a', answer, equals=3)\n### END HIDDEN TESTS",
             "q_a",
@@ -52,7 +52,7 @@ def quiz():
             "### BEGIN SOLUTION\nf = lambda x: x * 2\n### END SOLUTION", "q_b_answer", solution=True
         ),
         cell(
-            "from kinesis_lab.quizcheck import expect\n"
+            "from kinesis_lab.quiz.check import expect\n"
             "### BEGIN HIDDEN TESTS\n# CANARY-HIDDEN-q_b\n"
             "expect('q_b:one', f(1), equals=2)\nexpect('q_b:ten', f(10), close_to=20.0, tol=0.5)\n"
             "### END HIDDEN TESTS",

@@ -4,8 +4,8 @@ import hashlib
 
 import pytest
 
-from kinesis_lab import keys
-from kinesis_lab.facts import MAX_HASH_KEY
+from kinesis_lab.core import keys
+from kinesis_lab.core.facts import MAX_HASH_KEY
 
 
 def shard(shard_id, start, end, closed=False):

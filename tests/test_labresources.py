@@ -3,7 +3,7 @@
 import boto3
 import pytest
 
-from kinesis_lab.labresources import (
+from kinesis_lab.account.labresources import (
     NAME_PREFIX,
     TAG_KEY,
     cleanup_lab_resources,

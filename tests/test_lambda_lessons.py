@@ -13,15 +13,15 @@ import json
 import pytest
 from botocore.session import get_session
 
-from kinesis_lab import clock
-from kinesis_lab.data import decode
-from kinesis_lab.facts import (
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import (
     ESM_BATCH_SIZE_DEFAULT,
     ESM_BATCHING_WINDOW_MAX_SECONDS,
     ESM_MAX_RECORD_AGE_MAX_SECONDS,
     ESM_TUMBLING_WINDOW_MAX_SECONDS,
 )
-from kinesis_lab.lambda_lessons import (
+from kinesis_lab.data import decode
+from kinesis_lab.lessons.m08_lambda_scenarios import (
     CHECK_FAILURES,
     CHECK_STREAM,
     ESM_PARAMETERS,

@@ -9,13 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from kinesis_lab.lambda_lessons import (
+from kinesis_lab.lessons.m08_lambda_scenarios import (
     POISON_MODES,
     run_poison_scenario,
     run_slow_consumer,
     write_readings_with_poison,
 )
-from kinesis_lab.lambda_widgets import (
+from kinesis_lab.widgets.lambda_runs import (
     batch_log_picture,
     batch_log_svg,
     iterator_age_explorer,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from kinesis_lab.keys import hash_key_for
-from kinesis_lab.load_widgets import (
+from kinesis_lab.core.keys import hash_key_for
+from kinesis_lab.patterns.scaling import LoadLog, SecondLoad, balanced_split_point, child_loads
+from kinesis_lab.widgets.load import (
     load_timeline_svg,
     split_explorer,
     split_picture,
     split_readout_html,
     split_svg,
 )
-from kinesis_lab.scaling import LoadLog, SecondLoad, balanced_split_point, child_loads
 
 SVG = "{http://www.w3.org/2000/svg}"
 SHARD_1 = {

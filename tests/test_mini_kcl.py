@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from kinesis_lab import clock
+from kinesis_lab.clients.readers import list_all_shards
+from kinesis_lab.core import clock
 from kinesis_lab.data import decode
-from kinesis_lab.mini_kcl import (
+from kinesis_lab.patterns.mini_kcl import (
     FAILOVER_SECONDS,
     SHARD_END,
     TRIM_HORIZON,
@@ -19,7 +20,6 @@ from kinesis_lab.mini_kcl import (
     idle_workers,
     run_rounds,
 )
-from kinesis_lab.readers import list_all_shards
 
 pytest_plugins = ["module_lab_fixtures"]
 

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from kinesis_lab import netguard
+from kinesis_lab.account import netguard
 
 
 @pytest.fixture

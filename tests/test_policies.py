@@ -7,9 +7,9 @@ import json
 import botocore.session
 import pytest
 
-from kinesis_lab import policies
-from kinesis_lab.checks import BLANK
-from kinesis_lab.policies import (
+from kinesis_lab.core.checks import BLANK
+from kinesis_lab.patterns import policies
+from kinesis_lab.patterns.policies import (
     ACTION_MENU,
     ROLE_NEEDS,
     check_actions,

@@ -9,8 +9,9 @@ from collections import Counter
 
 import pytest
 
-from kinesis_lab.checks import BLANK
-from kinesis_lab.producers import (
+from kinesis_lab.clients.readers import list_all_shards, read_shard
+from kinesis_lab.core.checks import BLANK
+from kinesis_lab.patterns.producers import (
     BASE_DELAY_SECONDS,
     FAILED_ENTRY_CASES,
     MAX_DELAY_SECONDS,
@@ -27,7 +28,6 @@ from kinesis_lab.producers import (
     record_rounds,
     retry_rounds_svg,
 )
-from kinesis_lab.readers import list_all_shards, read_shard
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,4 +1,4 @@
-"""kinesis_lab.quizcheck: the one mechanism every autograded quiz check goes through."""
+"""kinesis_lab.quiz.check: the one mechanism every autograded quiz check goes through."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections import Counter, OrderedDict
 
 import pytest
 
-from kinesis_lab import quizcheck
-from kinesis_lab.quizcheck import (
+from kinesis_lab.quiz import check as quizcheck
+from kinesis_lab.quiz.check import (
     CheckFailed,
     NotPlainData,
     decide,

@@ -1,14 +1,14 @@
-"""kinesis_lab.quizobserve_capstones: what the capstone assignments' test cells observe."""
+"""kinesis_lab.quiz.observe_capstones: what the capstone assignments' test cells observe."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
 
-from kinesis_lab import clock
-from kinesis_lab.delivery import recreate_table
-from kinesis_lab.quizobserve import PartialFailureClient
-from kinesis_lab.quizobserve_capstones import (
+from kinesis_lab.core import clock
+from kinesis_lab.patterns.delivery import recreate_table
+from kinesis_lab.quiz.observe import PartialFailureClient
+from kinesis_lab.quiz.observe_capstones import (
     CallRecorder,
     LabClockSleep,
     detection_scores,

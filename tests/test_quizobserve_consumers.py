@@ -1,19 +1,19 @@
-"""kinesis_lab.quizobserve_consumers: running a learner's consumer safely in a quiz test cell."""
+"""kinesis_lab.quiz.observe_consumers: running a learner's consumer safely in a quiz test cell."""
 
 from __future__ import annotations
 
 import pytest
 
-from kinesis_lab import clock
-from kinesis_lab.consumers import no_retry_client
-from kinesis_lab.quizobserve_consumers import (
+from kinesis_lab.clients.readers import list_all_shards
+from kinesis_lab.core import clock
+from kinesis_lab.patterns.consumers import no_retry_client
+from kinesis_lab.quiz.observe_consumers import (
     CallBudget,
     CallBudgetExceeded,
     LabWait,
     simulated_lab_clock,
     use_up_reads,
 )
-from kinesis_lab.readers import list_all_shards
 
 
 def test_a_call_budget_counts_calls_and_errors_and_stops_a_runaway_loop(lab):

@@ -1,4 +1,4 @@
-"""kinesis_lab.quizobserve_lambda: what a quiz observes of a learner's Lambda handlers."""
+"""kinesis_lab.quiz.observe_lambda: what a quiz observes of a learner's Lambda handlers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from kinesis_lab import clock
-from kinesis_lab.firehose_lessons import sample_transform_event
-from kinesis_lab.lambda_lessons import make_event
-from kinesis_lab.quizobserve_lambda import (
+from kinesis_lab.core import clock
+from kinesis_lab.lessons.m08_lambda_scenarios import make_event
+from kinesis_lab.lessons.m09_firehose import sample_transform_event
+from kinesis_lab.quiz.observe_lambda import (
     FlakyService,
     batch_response,
     run_mapping,

@@ -1,11 +1,11 @@
-"""kinesis_lab.quizobserve_streams: shards, encryption, policies, video and Firehose streams as
+"""kinesis_lab.quiz.observe_streams: shards, encryption, policies, video and Firehose streams as
 plain data."""
 
 from __future__ import annotations
 
 import json
 
-from kinesis_lab.quizobserve_streams import (
+from kinesis_lab.quiz.observe_streams import (
     delivery_stream_facts,
     shard_ids,
     stream_encryption,

@@ -15,10 +15,10 @@ import nbformat
 import pytest
 
 from kinesis_grader.authoring import nbgrader_meta
-from kinesis_lab.delivery import restart_outcome
-from kinesis_lab.flink_sizing import KPU_MEMORY_GB, KPU_VCPUS, billed_kpus, kpus_for
-from kinesis_lab.scaling import update_shard_count_problems
-from kinesis_lab.windowing import sliding_windows
+from kinesis_lab.patterns.delivery import restart_outcome
+from kinesis_lab.patterns.flink_sizing import KPU_MEMORY_GB, KPU_VCPUS, billed_kpus, kpus_for
+from kinesis_lab.patterns.scaling import update_shard_count_problems
+from kinesis_lab.patterns.windowing import sliding_windows
 
 REPO = Path(__file__).resolve().parents[1]
 

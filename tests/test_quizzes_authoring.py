@@ -13,7 +13,7 @@ import pytest
 from kinesis_grader import authoring
 from kinesis_grader.authoring import AuthoringError, quiz_items, strip_expectations
 from kinesis_grader.course import Course
-from kinesis_lab.quizcheck import EXPECTATION_KEYWORDS
+from kinesis_lab.quiz.check import EXPECTATION_KEYWORDS
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = Course.at(REPO / "quizzes")

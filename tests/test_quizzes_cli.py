@@ -106,7 +106,7 @@ def test_the_grader_never_imports_the_labs_session_simulations_or_widgets():
         "import sys, kinesis_grader.__main__, kinesis_grader.grade, kinesis_grader.worker, "
         "kinesis_grader.synthetic, kinesis_grader.release, kinesis_grader.export\n"
         "bad = [m for m in sys.modules if m.startswith(('kinesis_lab.simulation', 'moto', 'boto3'))"
-        " or m in ('kinesis_lab.session', 'kinesis_lab.widgets', 'ipywidgets')]\n"
+        " or m in ('kinesis_lab.account.session', 'kinesis_lab.widgets.key_space', 'ipywidgets')]\n"
         "print(bad)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -1,11 +1,12 @@
-"""kinesis_lab.quizobserve: what quiz test cells observe in the learner's mocked account."""
+"""kinesis_lab.quiz.observe: what quiz test cells observe in the learner's mocked account."""
 
 from __future__ import annotations
 
 import json
 
-from kinesis_lab.keys import shard_for_key
-from kinesis_lab.quizobserve import (
+from kinesis_lab.clients.readers import list_all_shards
+from kinesis_lab.core.keys import shard_for_key
+from kinesis_lab.quiz.observe import (
     SIMULATED_ERROR_CODE,
     PartialFailureClient,
     count_by,
@@ -14,7 +15,6 @@ from kinesis_lab.quizobserve import (
     stream_facts,
     stream_records,
 )
-from kinesis_lab.readers import list_all_shards
 
 
 def entries(count):

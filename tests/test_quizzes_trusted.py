@@ -30,7 +30,7 @@ pytestmark = [
 LIMITS = RunLimits(cell_timeout=120, notebook_timeout=600)
 
 FORGED_ROUTING = """\
-import kinesis_lab.quizobserve as observe
+import kinesis_lab.quiz.observe as observe
 
 home = {"shards": ["shardId-000000000003"], "hash_shard": "shardId-000000000003", "records": 50}
 observe.stream_records = lambda kinesis, stream: [{"data": {}}] * 600
@@ -90,7 +90,7 @@ def test_a_forged_observation_is_held_at_zero(graded):
     result = results["forger"]
     assert result["score_before_review"] == model.autograded_points  # the forgery "worked"
     assert total(result) == 0.0
-    assert any("kinesis_lab.quizobserve" in why for why in result["held_for_review"])
+    assert any("kinesis_lab.quiz.observe" in why for why in result["held_for_review"])
 
 
 def test_every_submission_gets_exactly_its_score(graded):

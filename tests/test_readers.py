@@ -1,6 +1,6 @@
 """Readers follow iterators to the end and read parents before children (F22)."""
 
-from kinesis_lab.readers import parents_first, read_shard, read_stream, shard_table
+from kinesis_lab.clients.readers import parents_first, read_shard, read_stream, shard_table
 
 
 def put(lab, stream, n, prefix="r"):

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from kinesis_lab import clock
+from kinesis_lab.clients.readers import list_all_shards
+from kinesis_lab.core import clock
+from kinesis_lab.core.keys import hash_key_for, hash_range
 from kinesis_lab.data import decode
-from kinesis_lab.keys import hash_key_for, hash_range
-from kinesis_lab.readers import list_all_shards
-from kinesis_lab.scaling import (
+from kinesis_lab.patterns.scaling import (
     DAY_SECONDS,
     LoadLog,
     ScalingGuard,

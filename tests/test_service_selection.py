@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kinesis_lab.checks import BLANK
-from kinesis_lab.service_selection import (
+from kinesis_lab.core.checks import BLANK
+from kinesis_lab.patterns.service_selection import (
     DDB_STREAMS,
     EVENTBRIDGE,
     FIREHOSE,

@@ -3,7 +3,7 @@
 import os
 
 from kinesis_lab import current_lab, start_lab
-from kinesis_lab.session import SERVICES
+from kinesis_lab.account.session import SERVICES
 
 
 def test_start_lab_gives_clients_for_every_lab_service(lab):
@@ -70,7 +70,7 @@ def test_environment_inside_the_lab_holds_only_fake_credentials(lab):
 
 
 def test_fidelity_fixes_can_be_switched_off_and_on_again():
-    from kinesis_lab import fidelity
+    from kinesis_lab.mock import fidelity
 
     stock = start_lab(fidelity_fixes=False, limits=False, quiet=True)
     assert not fidelity.is_installed() and "stock moto" in stock.describe()

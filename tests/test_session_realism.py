@@ -4,8 +4,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from kinesis_lab import clock, retrysleep, start_lab
-from kinesis_lab.facts import SHARD_WRITE_RECORDS_PER_SEC
+from kinesis_lab import start_lab
+from kinesis_lab.account import retrysleep
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import SHARD_WRITE_RECORDS_PER_SEC
 from kinesis_lab.simulation import firehose, limits
 
 

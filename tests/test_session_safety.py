@@ -13,8 +13,9 @@ import textwrap
 
 import pytest
 
-from kinesis_lab import LabConfigurationError, netguard
-from kinesis_lab.session import resolve_settings
+from kinesis_lab import LabConfigurationError
+from kinesis_lab.account import netguard
+from kinesis_lab.account.session import resolve_settings
 
 HOSTILE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",

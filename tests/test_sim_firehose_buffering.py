@@ -31,8 +31,9 @@ from firehose_sim_helpers import (
 from moto.core.base_backend import BackendDict
 from moto.server import ThreadedMotoServer
 
-from kinesis_lab import clock, fidelity
-from kinesis_lab.facts import KIB, MIB
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import KIB, MIB
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]

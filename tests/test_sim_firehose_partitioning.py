@@ -23,7 +23,7 @@ from firehose_sim_helpers import (
     put,
 )
 
-from kinesis_lab.facts import KIB
+from kinesis_lab.core.facts import KIB
 from kinesis_lab.simulation import firehose
 
 pytest_plugins = ["firehose_sim_fixtures"]

@@ -18,7 +18,7 @@ from sim_helpers import (
 )
 from sim_learners import consume
 
-from kinesis_lab.facts import SHARD_ITERATOR_TTL_SECONDS
+from kinesis_lab.core.facts import SHARD_ITERATOR_TTL_SECONDS
 from kinesis_lab.simulation import limits
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]

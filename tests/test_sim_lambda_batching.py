@@ -14,8 +14,8 @@ import pytest
 from botocore.exceptions import ClientError
 from sim_lambda_helpers import ACCOUNT, REGION, data_of, payload_bytes, received, recorder
 
-from kinesis_lab import clock
-from kinesis_lab.facts import LAMBDA_SYNC_PAYLOAD_MAX_BYTES
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import LAMBDA_SYNC_PAYLOAD_MAX_BYTES
 from kinesis_lab.simulation import limits
 from kinesis_lab.simulation.lambda_esm import simulation_notes
 

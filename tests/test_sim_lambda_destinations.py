@@ -10,7 +10,7 @@ import re
 import pytest
 from sim_lambda_helpers import ACCOUNT, REGION
 
-from kinesis_lab import clock
+from kinesis_lab.core import clock
 
 pytest_plugins = ["sim_lambda_fixtures"]
 

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from sim_lambda_helpers import data_of
 
-from kinesis_lab import clock
+from kinesis_lab.core import clock
 from kinesis_lab.simulation.lambda_config import (
     InvalidParameterValueException,
     ValidationException,

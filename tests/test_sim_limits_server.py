@@ -27,8 +27,9 @@ from sim_helpers import (
 )
 from sim_learners import consume, produce
 
-from kinesis_lab import clock, fidelity
-from kinesis_lab.facts import GET_RECORDS_CALLS_PER_SEC, MIB
+from kinesis_lab.core import clock
+from kinesis_lab.core.facts import GET_RECORDS_CALLS_PER_SEC, MIB
+from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import limits
 from kinesis_lab.simulation.metrics import shard_metrics
 

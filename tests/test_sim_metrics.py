@@ -18,7 +18,7 @@ from sim_helpers import (
     put_in_batches,
 )
 
-from kinesis_lab import clock
+from kinesis_lab.core import clock
 from kinesis_lab.simulation.metrics import shard_metrics
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]

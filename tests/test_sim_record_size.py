@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 from sim_helpers import THROTTLED, create, error_of, stream_arn
 
-from kinesis_lab.facts import MIB, PUT_RECORDS_MAX_RECORDS, PUT_RECORDS_MAX_REQUEST_BYTES
+from kinesis_lab.core.facts import MIB, PUT_RECORDS_MAX_RECORDS, PUT_RECORDS_MAX_REQUEST_BYTES
 
 pytest_plugins = ["fidelity_fixtures", "sim_fixtures"]
 

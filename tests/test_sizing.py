@@ -9,8 +9,8 @@ from fractions import Fraction
 
 import pytest
 
-from kinesis_lab.checks import BLANK
-from kinesis_lab.sizing import (
+from kinesis_lab.core.checks import BLANK
+from kinesis_lab.patterns.sizing import (
     MINIMUM,
     READ_BYTES,
     RECORDS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kinesis_lab.video_storage import (
+from kinesis_lab.patterns.video_storage import (
     RETENTION_HOURS_DEFAULT,
     RETENTION_HOURS_MAX,
     STORAGE_CASES,

@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kinesis_lab.facts import HASH_KEY_SPACE, MAX_HASH_KEY
-from kinesis_lab.keys import even_ranges, hash_key_for, position_in_key_space, shard_for_key
-from kinesis_lab.widgets import (
+from kinesis_lab.core.facts import HASH_KEY_SPACE, MAX_HASH_KEY
+from kinesis_lab.core.keys import even_ranges, hash_key_for, position_in_key_space, shard_for_key
+from kinesis_lab.widgets.key_space import (
     MARGIN,
     hash_ring_explorer,
     hash_ring_svg,

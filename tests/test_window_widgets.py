@@ -1,4 +1,4 @@
-"""The window timeline draws what kinesis_lab.windowing decides, and the explorer re-draws."""
+"""The window timeline draws what kinesis_lab.patterns.windowing decides, and the explorer re-draws."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kinesis_lab.window_widgets import (
+from kinesis_lab.patterns.windowing import SECOND_MS, Window, session_windows, sliding_windows
+from kinesis_lab.widgets.windows import (
     default_span,
     sliding_in_span,
     tumbling_in_span,
@@ -15,7 +16,6 @@ from kinesis_lab.window_widgets import (
     window_timeline_explorer,
     window_timeline_svg,
 )
-from kinesis_lab.windowing import SECOND_MS, Window, session_windows, sliding_windows
 
 S = SECOND_MS
 TIMESTAMPS = [1_000, 4_000, 9_500, 10_000, 17_000, 31_000, 33_000, 58_999, 59_000]

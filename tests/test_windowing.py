@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kinesis_lab.data import readings
-from kinesis_lab.windowing import (
+from kinesis_lab.patterns.windowing import (
     MINUTE_MS,
     SECOND_MS,
     Window,

@@ -59,7 +59,7 @@ def _before_call(model, **_kwargs) -> None:
 
 
 def _emitters() -> list:
-    from kinesis_lab.session import current_lab
+    from kinesis_lab.account.session import current_lab
 
     lab = current_lab()
     found = []

@@ -6,7 +6,7 @@ not be graded), and check the quizzes' authoring rules. Run ``python -m kinesis_
 or the Makefile targets (``make release``, ``make grade QUIZ=… SUBMISSIONS=…``).
 
 Why a separate package: the trusted side stays small enough to read in one sitting. It uses
-the check primitives of :mod:`kinesis_lab.quizcheck` and never imports the lab's session,
+the check primitives of :mod:`kinesis_lab.quiz.check` and never imports the lab's session,
 simulations or widgets.
 """
 

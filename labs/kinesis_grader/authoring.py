@@ -8,7 +8,7 @@ graded by hand). The rules, which ``python -m kinesis_grader check`` and the tes
   ``depends_on`` (grade_ids of items whose answers this one builds on);
 - an item's answer cells are the solution cells named ``<item>_answer`` (or
   ``<item>_answer_<n>``); every solution region holds ``CANARY-SOLUTION-<item>``;
-- a test cell decides only through ``kinesis_lab.quizcheck``: ``expect_format`` in the visible
+- a test cell decides only through ``kinesis_lab.quiz.check``: ``expect_format`` in the visible
   part, ``expect`` with an expectation in the hidden part (which holds
   ``CANARY-HIDDEN-<item>``); no ``assert``/``raise``; check ids are ``<item>`` or
   ``<item>:<case>``;
@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kinesis_lab.quizcheck import EXPECTATION_KEYWORDS, TOLERANCE_KEYWORDS
+from kinesis_lab.quiz.check import EXPECTATION_KEYWORDS, TOLERANCE_KEYWORDS
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"

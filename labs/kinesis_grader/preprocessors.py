@@ -8,7 +8,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from nbgrader import utils
 
-from kinesis_lab.quizcheck import PASS_MARK
+from kinesis_lab.quiz.check import PASS_MARK
 
 # Errors whose message helps a learner and cannot quote hidden test code or inputs.
 SHOWN_ERRORS = frozenset(

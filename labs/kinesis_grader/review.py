@@ -4,7 +4,7 @@ Why: the trusted grader decides each check from plain data, but that data comes 
 the learner's answers ran in. Every way for an answer to make a check report what it likes
 (patching the checks, reflection, code from strings, rebinding what the checks read) is
 visible in its source, so the grader reads the answers here — outside the kernel, before
-believing any check — with :mod:`kinesis_lab.answer_rules`. A submission with rule breaks is
+believing any check — with :mod:`kinesis_grader.answer_rules`. A submission with rule breaks is
 still run (its would-be score is kept for the instructor), but its autograded items are held
 at 0 until the instructor has looked.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kinesis_lab.answer_rules import RULES_FOR_LEARNERS, protected_names, rule_breaks
+from kinesis_grader.answer_rules import RULES_FOR_LEARNERS, protected_names, rule_breaks
 
 from .rebuild import ROLE_ANSWER, ROLE_TEST, Rebuilt
 from .verdicts import Verdict

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from kinesis_lab.quizcheck import STDOUT_PREFIX, decide
+from kinesis_lab.quiz.check import STDOUT_PREFIX, decide
 
 from .rebuild import Expectation, Rebuilt
 

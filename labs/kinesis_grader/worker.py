@@ -20,7 +20,7 @@ from typing import Any
 
 import nbformat
 
-from kinesis_lab.quizcheck import LOG_ENV
+from kinesis_lab.quiz.check import LOG_ENV
 
 from .course import Course, leaks_in
 from .feedback import feedback_text

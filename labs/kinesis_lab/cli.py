@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .endpoint import DEFAULT_HOST, DEFAULT_PORT, EndpointError, serve
+from .account.endpoint import DEFAULT_HOST, DEFAULT_PORT, EndpointError, serve
 
 
 def _endpoint(args: argparse.Namespace) -> int:
@@ -22,7 +22,7 @@ def _endpoint(args: argparse.Namespace) -> int:
 
 
 def _cleanup(args: argparse.Namespace) -> int:
-    from .session import LabConfigurationError, start_lab
+    from .account.session import LabConfigurationError, start_lab
 
     try:
         lab = start_lab(

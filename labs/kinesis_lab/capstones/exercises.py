@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import clock
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK
-from ..readers import read_stream
+from ..clients.readers import read_stream
+from ..core import clock
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK
 from .pipeline import (
     NotAGetRecordsAnswer,
     Producer,

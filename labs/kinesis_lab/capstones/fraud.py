@@ -30,8 +30,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .. import clock
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core import clock
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
 from ..data.payments import (
     AMOUNT_OUTLIER_FACTOR,
     IMPOSSIBLE_TRAVEL_KMH,
@@ -40,8 +40,8 @@ from ..data.payments import (
     haversine_km,
 )
 from ..data.records import decode
-from ..delivery import recreate_table
-from .charts import precision_recall_svg
+from ..patterns.delivery import recreate_table
+from ..widgets.capstone_charts import precision_recall_svg
 from .scoring import ALL, Score, raised_on_blank, score_by_type, score_table_html
 
 VELOCITY = "velocity_burst"
@@ -357,7 +357,7 @@ class AlertTable:
         return True
 
     def items(self) -> list[dict[str, Any]]:
-        from ..delivery import table_items
+        from ..patterns.delivery import table_items
 
         return table_items(self.dynamodb, self.table)
 

@@ -21,16 +21,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .. import clock
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
-from ..data.iot import MOVEMENT_RULE_ACCEL_G, SPIKE_RULE_DELTA_C, device_profiles, readings
-from ..data.records import decode
-from ..facts import (
+from ..core import clock
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core.facts import (
     KIB,
     SHARD_READ_BYTES_PER_SEC,
     SHARD_WRITE_BYTES_PER_SEC,
     SHARD_WRITE_RECORDS_PER_SEC,
 )
+from ..data.iot import MOVEMENT_RULE_ACCEL_G, SPIKE_RULE_DELTA_C, device_profiles, readings
+from ..data.records import decode
 from .scoring import ALL, Score, raised_on_blank, score_by_type
 
 SPIKE = "temperature_spike"

@@ -8,7 +8,7 @@ was (a KCL-style lease table in DynamoDB, F28), read parents before children aft
 lessons M3-M6 teach each piece; here they are assembled once, tested, and reused, so the
 capstone notebooks can stay about the use case.
 
-Time is the lab clock (:mod:`kinesis_lab.clock`). Generators' events carry ``ts_ms`` (event
+Time is the lab clock (:mod:`kinesis_lab.core.clock`). Generators' events carry ``ts_ms`` (event
 time); :func:`play` hands each second of events to the producer when that second is over — as a
 producer that buffers for a second would — and lets every consumer poll once, so "how many
 seconds after it happened did we react" is measurable.
@@ -24,11 +24,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import clock
+from ..clients.readers import list_all_shards, parents_first
+from ..core import clock
+from ..core.facts import (
+    GET_RECORDS_MAX_RECORDS,
+    PUT_RECORDS_MAX_RECORDS,
+    PUT_RECORDS_MAX_REQUEST_BYTES,
+)
 from ..data.records import batched, entry_size
-from ..delivery import plain, recreate_table
-from ..facts import GET_RECORDS_MAX_RECORDS, PUT_RECORDS_MAX_RECORDS, PUT_RECORDS_MAX_REQUEST_BYTES
-from ..readers import list_all_shards, parents_first
+from ..patterns.delivery import plain, recreate_table
 
 THROTTLED = "ProvisionedThroughputExceededException"
 SHARD_END = "SHARD_END"  # the KCL's checkpoint for a shard that was read to its end

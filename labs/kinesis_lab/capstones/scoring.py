@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
 
 ALL = "all"
 

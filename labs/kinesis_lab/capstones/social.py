@@ -1,7 +1,7 @@
 """Social capstone (lesson 15): trending hashtags and rolling sentiment over event-time windows,
 with two independent consumers of one stream.
 
-Why here: the windows are :mod:`kinesis_lab.windowing`'s (the same rules as lesson M10's Flink
+Why here: the windows are :mod:`kinesis_lab.patterns.windowing`'s (the same rules as lesson M10's Flink
 simulation: half-open tumbling and sliding windows, a bounded-out-of-orderness watermark); this
 module runs them *incrementally*, record by record, inside a consumer — which is what a stream
 processor does — and adds the use case: the trend and mood rules with their self-checks, the
@@ -26,11 +26,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import clock
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core import clock
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
 from ..data.records import decode
 from ..data.social import TREND_RULE_FACTOR
-from ..windowing import Window, watermark_after, windows_for
+from ..patterns.windowing import Window, watermark_after, windows_for
 from .scoring import raised_on_blank
 
 TREND_MIN_POSTS = 10
@@ -153,7 +153,7 @@ def check_mood_shift(function: Callable[[float, float], Any]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Event-time windows, incrementally (the rules of kinesis_lab.windowing)
+# Event-time windows, incrementally (the rules of kinesis_lab.patterns.windowing)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -431,7 +431,7 @@ def sentiment_chart(
     """Rolling mean sentiment (each sliding window, at its end) and its baseline, minutes from
     ``start``; planted trends as bands coloured by kind; sliding-window trend detections as
     markers."""
-    from .charts import timeseries_svg
+    from ..widgets.capstone_charts import timeseries_svg
 
     def minutes(ms: float) -> float:
         return round((ms / 1000 - start) / 60, 3)

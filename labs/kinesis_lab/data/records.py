@@ -15,7 +15,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ..facts import PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_RECORDS, PUT_RECORDS_MAX_REQUEST_BYTES
+from ..core.facts import (
+    PARTITION_KEY_MAX_CHARS,
+    PUT_RECORDS_MAX_RECORDS,
+    PUT_RECORDS_MAX_REQUEST_BYTES,
+)
 
 DEFAULT_START = "2026-01-15T09:00:00Z"
 """Where every generator's clock starts unless told otherwise: fixed, so runs repeat."""

@@ -14,7 +14,7 @@ the lesson going after a blank "Your turn" and say so. What it does:
   mapping, and checks that read the function and the mapping back from the account.
 
 The rest of the lesson's helpers (events, the poison stream, the payments, the tables) live in
-:mod:`kinesis_lab.lambda_lessons` and are re-exported here.
+:mod:`kinesis_lab.lessons.m08_lambda_scenarios` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ import zipfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..checks import FAIL_MARK, PASS_MARK, TODO_MARK
-from ..lambda_lessons import (  # noqa: F401  (re-exported: the lesson's other scaffolding)
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK
+from ..simulation.lambda_account import SimulatedLambda, load_handler
+from ..simulation.lambda_esm import EventSourceMapping, Invocation, simulation_notes  # noqa: F401
+from .m08_lambda_scenarios import (  # noqa: F401  (re-exported: the lesson's other scaffolding)
     MODE_PARAMETERS,
     POISON_DATA,
     ScoringUnavailable,
@@ -53,8 +55,6 @@ from ..lambda_lessons import (  # noqa: F401  (re-exported: the lesson's other s
     try_mapping,
     write_readings_with_poison,
 )
-from ..simulation.lambda_account import SimulatedLambda, load_handler
-from ..simulation.lambda_esm import EventSourceMapping, Invocation, simulation_notes  # noqa: F401
 
 RUNTIME = "python3.12"
 MODULE = "lambda_function"

@@ -26,7 +26,7 @@ FIXED_IN_THE_MOCK = (
         "After a split, merge or UpdateShardCount, new writes go only to OPEN shards; the "
         "CLOSED parent keeps its records and ends with no NextShardIterator and ChildShards",
         "F22",
-        "fix to moto (kinesis_lab.fidelity)",
+        "fix to moto (kinesis_lab.mock.fidelity)",
     ),
     Simulated(
         "Merging adjacent shards in either order; UpdateShardCount reaches exactly the target "

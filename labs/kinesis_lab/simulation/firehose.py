@@ -62,14 +62,14 @@ import moto
 from moto.firehose import models as firehose_models
 from moto.firehose.exceptions import InvalidArgumentException, ValidationException
 
-from .. import clock
-from ..facts import (
+from ..core import clock
+from ..core.facts import (
     FIREHOSE_PUT_RECORD_BATCH_MAX_BYTES,
     FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS,
     FIREHOSE_RECORD_MAX_BYTES,
     MIB,
 )
-from ..fidelity import SUPPORTED_MOTO_VERSION, FidelityVersionError
+from ..mock.fidelity import SUPPORTED_MOTO_VERSION, FidelityVersionError
 from . import firehose_pipeline as pipeline
 from . import firehose_quota as quota
 from . import hooks

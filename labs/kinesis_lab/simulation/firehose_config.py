@@ -17,7 +17,7 @@ from typing import Any
 
 from moto.firehose.exceptions import InvalidArgumentException, ValidationException
 
-from ..facts import (
+from ..core.facts import (
     FIREHOSE_BUFFER_INTERVAL_SECONDS_DEFAULT,
     FIREHOSE_BUFFER_INTERVAL_SECONDS_MAX,
     FIREHOSE_BUFFER_INTERVAL_SECONDS_MIN,

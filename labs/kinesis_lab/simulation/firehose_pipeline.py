@@ -28,7 +28,7 @@ from typing import Any
 
 from moto.s3.models import s3_backends
 
-from ..facts import FIREHOSE_ACTIVE_PARTITIONS_DEFAULT
+from ..core.facts import FIREHOSE_ACTIVE_PARTITIONS_DEFAULT
 from . import firehose_partitioning as partitioning
 from .firehose_config import DestinationSettings, destination_config, settings_of
 from .firehose_records import Buffer, BufferedRecord, failure_document

@@ -18,7 +18,7 @@ from typing import Any
 
 from moto.firehose.exceptions import FirehoseException
 
-from ..facts import (
+from ..core.facts import (
     FIREHOSE_DIRECT_PUT_LARGE,
     FIREHOSE_DIRECT_PUT_LARGE_REGIONS,
     FIREHOSE_DIRECT_PUT_OTHER,

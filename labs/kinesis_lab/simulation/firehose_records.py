@@ -1,7 +1,7 @@
 """Records and buffers of the Firehose simulation, and the JSON written for failed records.
 
 Why separate: the pipeline, the Lambda transform and the Kinesis source reader all pass these
-around. Times are lab-clock seconds (:mod:`kinesis_lab.clock`); the JSON uses milliseconds as
+around. Times are lab-clock seconds (:mod:`kinesis_lab.core.clock`); the JSON uses milliseconds as
 AWS does.
 """
 

@@ -8,7 +8,7 @@ moto's stream objects directly instead — so its reads are free, never throttle
 every new record at each tick.
 
 Resharding (F22): a closed parent is read to its end before its children; children are read
-from their first record. With kinesis_lab.fidelity installed, a parent keeps its records after
+from their first record. With kinesis_lab.mock.fidelity installed, a parent keeps its records after
 a split or merge, as in AWS.
 
 KPL aggregation (F68): Firehose de-aggregates KPL-aggregated records read from its source

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from ..facts import FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS
+from ..core.facts import FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS
 from .firehose_config import TransformSettings
 from .firehose_lambda import deployed_handler, forget_deployed
 from .firehose_partitioning import PartitionKeyError, lambda_keys

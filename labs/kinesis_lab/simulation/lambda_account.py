@@ -42,8 +42,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .. import clock
-from ..facts import ESM_BATCHING_WINDOW_MAX_SECONDS, ESM_POLL_INTERVAL_SECONDS
+from ..core import clock
+from ..core.facts import ESM_BATCHING_WINDOW_MAX_SECONDS, ESM_POLL_INTERVAL_SECONDS
 from . import hooks
 from .lambda_esm import LABEL, EventSourceMapping, Invocation
 

@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError, ParamValidationError
 from botocore.session import get_session
 from botocore.validate import ParamValidator
 
-from ..facts import (
+from ..core.facts import (
     ESM_BATCH_SIZE_DEFAULT,
     ESM_BATCHING_WINDOW_DEFAULT_SECONDS,
     ESM_FUNCTION_RESPONSE_TYPES,

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from .. import clock
+from ..core import clock
 from . import lambda_events as events
 from .lambda_events import StreamRecord
 
@@ -103,7 +103,7 @@ class Outbox:
 
 
 def _sibling_client(kinesis: Any, service: str) -> Any:
-    from .. import session
+    from ..account import session
 
     lab = session.current_lab()
     if lab is not None and lab.clients.get("kinesis") is kinesis:

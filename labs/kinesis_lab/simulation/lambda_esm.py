@@ -13,7 +13,7 @@ Lambda runs it: synchronously, one batch per shard at a time, parents before chi
     esm.invocations        # what Lambda did, batch by batch
     esm.iterator_age       # IteratorAge datapoints, as put to CloudWatch (AWS/Lambda)
 
-Time is the lab clock (:mod:`kinesis_lab.clock`). With a simulated clock,
+Time is the lab clock (:mod:`kinesis_lab.core.clock`). With a simulated clock,
 ``run_until_idle`` moves the clock itself — to the end of a batching window, to the next
 retry, past a throttling back-off — and a handler that calls ``clock.advance`` is "slow".
 Where this is simpler than Lambda, :func:`simulation_notes` says so.
@@ -28,8 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .. import clock
-from ..facts import (
+from ..core import clock
+from ..core.facts import (
     ESM_BATCHING_WINDOW_MAX_SECONDS,
     ESM_POLL_INTERVAL_SECONDS,
     LAMBDA_MEMORY_DEFAULT_MB,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import clock
+from ..core import clock
 
 KINESIS_SCHEMA_VERSION = "1.0"
 EVENT_VERSION = "1.0"

@@ -18,15 +18,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .. import clock
-from ..facts import (
+from ..clients.readers import list_all_shards, parents_first
+from ..core import clock
+from ..core.facts import (
     ESM_POLL_INTERVAL_SECONDS,
     GET_RECORDS_MAX_RECORDS,
     GET_RECORDS_THROTTLE_BACKOFF_SECONDS,
     LAMBDA_SYNC_PAYLOAD_MAX_BYTES,
 )
-from ..keys import hash_key_for, is_open
-from ..readers import list_all_shards, parents_first
+from ..core.keys import hash_key_for, is_open
 from . import lambda_events as events
 from .lambda_config import MappingSettings
 from .lambda_events import LastResponse, StreamRecord

@@ -1,0 +1,2 @@
+"""Fidelity fixes to moto: where moto differs from Kinesis, these patches make it behave as
+AWS documents (errors, iterators, resharding, routing), so lessons observe real behaviour."""

@@ -4,6 +4,7 @@ Why: on two cores the quiz round trips, the lessons and the site dominate, and w
 one worker (`--dist loadfile`) left one worker idle for minutes. Each test gets a group:
 - its module, as loadfile did, so a module's fixtures are built once;
 - per quiz for the per-quiz round trips (a quiz's fixture is built once, quizzes spread);
+- per lesson for the lessons run with their answers (tests/test_exercises.py);
 - one group for the lessons and the site: tests/test_notebooks.py fills the site's lesson cache
   as it runs each lesson, so the site tests after it build without executing them again.
 Groups run heaviest first (HEAVIEST_FIRST, from `pytest --durations`), so the long ones do not
@@ -29,13 +30,12 @@ HEAVIEST_FIRST = (
     LESSONS_AND_SITE,  # ~300: every lesson twice, the site build, the browser
     "test_quizzes_watchdog.py",  # ~110
     "test_grader_corpus.py",  # ~90
-    "test_exercises.py",  # ~90: the lessons with reference answers
-    "test_quizzes_corrected_keys.py",  # ~80
-    "test_quizzes_roundtrip.py:q05_lambda_firehose",  # ~80
     "test_quizzes_roundtrip.py:a02_fraud",  # ~55
-    "test_quizzes_roundtrip.py:q01_core_capacity",  # ~50
     "test_quizzes_cli.py",  # ~40
 )
+# One group per lesson for the answered runs (~10 s each): they fill the gaps between the
+# long groups instead of running as one 150 s block.
+PER_LESSON_TESTS = ("test_lesson_with_answers_passes_every_check_and_makes_the_named_calls",)
 
 
 def group_of(item: pytest.Item) -> str:
@@ -43,6 +43,8 @@ def group_of(item: pytest.Item) -> str:
     if module in LESSONS_AND_SITE_MODULES:
         return LESSONS_AND_SITE
     params = getattr(getattr(item, "callspec", None), "params", {})
+    if getattr(item, "originalname", "") in PER_LESSON_TESTS and "path" in params:
+        return f"{module}:{params['path'].stem}"
     if module in PER_QUIZ_MODULES and "graded" in params:
         # No brackets or "@" in a group name: xdist finds the group after the last "@" only
         # when no "]" follows it (a name like "x.py[q01]" silently split the group).

@@ -6,7 +6,8 @@ right one exactly the points of what it solved, and one who picks wrong options 
 those items — so each quiz's answer keys are proven on the path instructors use. In the IoT
 capstone a learner who forges what the routing check observes (patching the course's
 observation helpers instead of writing the records) would score full marks — the answer rules
-hold it at 0. (The trouble cases — runaway loops, deleted or edited tests, broken files — are in
+hold it at 0. Two keys that were wrong are proven corrected in the same class (CORRECTED): the
+right answer scores the item's points, the old key — its letters or its statements — scores 0. (The trouble cases — runaway loops, deleted or edited tests, broken files — are in
 test_grader_corpus.py for this path, and test_quizzes_roundtrip.py for the nbgrader engine.)
 """
 
@@ -18,7 +19,9 @@ import shutil
 import pytest
 from ci_skip_rule import needs_grading_sandbox
 from quizzes_helpers import QUIZZES, WRITE_QUIZZES, released_copy, writer_items
+from test_quizzes_balance import options_of
 
+from kinesis_grader.authoring import nbgrader_meta
 from kinesis_grader.executor import RunLimits
 from kinesis_grader.synthetic import write
 from kinesis_grader.trusted import grade_quiz
@@ -36,6 +39,62 @@ home = {"shards": ["shardId-000000000003"], "hash_shard": "shardId-000000000003"
 observe.stream_records = lambda kinesis, stream: [{"data": {}}] * 600
 observe.key_placement = lambda kinesis, stream: {"dev-00003": home, "dev-00008": home}
 """
+
+# Keys corrected after the first release. item: (fragments of the statements that are true,
+# fragments of the old key's statements, the old key's letters).
+# - q02_kpl_facts keyed "the KCL, Lambda and Firehose de-aggregate" as true; Lambda does not (F69).
+# - q05_destination_down keyed "Direct PUT records are lost after 24 h" for an HTTP endpoint down
+#   30 hours; Firehose retries for the RetryOptions duration, then writes the records to the S3
+#   backup bucket, so nothing is lost (F50).
+# The statements are found by their text, so a later reordering cannot make this test lie.
+CORRECTED = {
+    ("q02_producers", "q02_kpl_facts"): (
+        ["`RecordMaxBufferedTime` = 100 ms", "Collection sends many records"],
+        [
+            "`RecordMaxBufferedTime` = 100 ms",
+            "the KCL, Lambda and Firehose do it",
+            "Collection sends many records",
+        ],
+        {"a", "b", "e"},
+    ),
+    ("q05_lambda_firehose", "q05_destination_down"): (
+        ["write the records they could not deliver to their S3 backup bucket"],
+        ["keeps them for 24 hours and then discards them"],
+        "b",
+    ),
+}
+OLD_KEYS = ("old_statements", "old_letters")
+
+
+def letters(options: dict[str, str], fragments: list[str]) -> set[str]:
+    found = {letter for letter, text in options.items() if any(f in text for f in fragments)}
+    assert len(found) == len(fragments), (fragments, options)
+    return found
+
+
+def as_answer(value: set[str] | str) -> str:
+    return (
+        repr(value if isinstance(value, str) else sorted(value)).replace("[", "{").replace("]", "}")
+    )
+
+
+def corrected_answers(model, item: str) -> dict[str, set[str] | str]:
+    """The right answer and the two forms of the old key, from the question's own text."""
+    right_fragments, old_fragments, old_letters = CORRECTED[(model.name, item)]
+    question = next(
+        model.source.cells[index - 1].source
+        for index, cell in enumerate(model.source.cells)
+        if nbgrader_meta(cell).get("grade_id") == f"{item}_answer"
+    )
+    options = options_of(question)
+    single = model.items[item].kind == "choice"
+    right = letters(options, right_fragments)
+    old_statements = letters(options, old_fragments)
+    return {
+        "right": next(iter(right)) if single else right,
+        "old_statements": next(iter(old_statements)) if single else old_statements,
+        "old_letters": old_letters,
+    }
 
 
 @pytest.fixture(scope="module", params=QUIZZES)
@@ -62,6 +121,13 @@ def graded(request, tmp_path_factory):
         write(forged, download / "forger.ipynb")
     for item in leaf_writers(model):  # the learner's own AWS call left blank
         write(model.submission(set(model.items) - {item}), download / f"without_{item}.ipynb")
+    for (corrected_quiz, item), _ in CORRECTED.items():
+        if corrected_quiz == quiz:
+            for student in OLD_KEYS:
+                notebook = model.submission()
+                cell = notebook.cells[model.answer_cell_index(notebook, item)]
+                cell.source = f"{item} = {as_answer(corrected_answers(model, item)[student])}"
+                write(notebook, download / f"{student}.ipynb")
     outcome = grade_quiz(course, quiz, download, LIMITS, say=lambda _: None)
     return quiz, model, outcome["results"], expected
 
@@ -124,3 +190,24 @@ def test_a_blank_aws_call_loses_exactly_its_items_points(graded):
         assert not without.get("held_for_review")
         lost = {g: correct[g] - s for g, s in scores(without).items() if s != correct[g]}
         assert lost == {item: model.items[item].points}, (item, lost)
+
+
+CORRECTED_QUIZZES = sorted({quiz for quiz, _ in CORRECTED})
+
+
+@pytest.mark.parametrize("graded", CORRECTED_QUIZZES, indirect=True)
+def test_a_corrected_key_scores_the_true_statements_and_the_old_key_zero(graded):
+    quiz, model, results, _ = graded
+    for (corrected_quiz, item), _ in CORRECTED.items():
+        if corrected_quiz != quiz:
+            continue
+        answers = corrected_answers(model, item)
+        expected = model.items[item].expectations[0].expected
+        right = answers["right"]
+        assert (expected == right) if isinstance(right, str) else (set(expected) == right)
+        points = model.items[item].points
+        assert scores(results["correct"])[item] == points  # the correct class member: the key
+        for student in OLD_KEYS:
+            assert answers[student] != right
+            assert scores(results[student])[item] == 0, (item, student)
+            assert total(results[student]) == model.autograded_points - points, student

@@ -55,20 +55,20 @@ def kernels_alive(course) -> list[psutil.Process]:
 def test_a_submission_past_the_whole_notebook_limit_is_stopped_and_the_batch_goes_on(
     course, tmp_path
 ):
+    """One runaway (it sleeps in a loop and swallows every interrupt, so it is also what a
+    plain long sleep would be, only harder to stop) before a normal submission."""
     model = Quiz(course, QUIZ)
-    write(answer_with(model, "import time\ntime.sleep(600)\n"), tmp_path / "a_sleeper.ipynb")
-    write(answer_with(model, STUBBORN), tmp_path / "b_stubborn.ipynb")
+    write(answer_with(model, STUBBORN), tmp_path / "a_stubborn.ipynb")
     write(model.submission(), tmp_path / "c_after.ipynb")
     started = time.monotonic()
     batch = grade(course, QUIZ, tmp_path, cell_timeout=300, student_timeout=20, say=print)
-    assert time.monotonic() - started < 150
-    for student in ("a_sleeper", "b_stubborn"):
-        assert batch.results[student]["status"] == "not_graded"
-        assert "20 s submission limit" in batch.results[student]["reason"]
+    assert time.monotonic() - started < 120
+    assert batch.results["a_stubborn"]["status"] == "not_graded"
+    assert "20 s submission limit" in batch.results["a_stubborn"]["reason"]
     assert batch.results["c_after"]["autograded"] == model.autograded_points
     assert kernels_alive(course) == []
     rows = {row["student_id"]: row for row in grade_rows(course, QUIZ)}
-    assert rows["a_sleeper"]["score"] == "" and rows["a_sleeper"]["status"] == "not_graded"
+    assert rows["a_stubborn"]["score"] == "" and rows["a_stubborn"]["status"] == "not_graded"
     assert rows["c_after"]["status"] == "needs_manual_grading"
 
 

@@ -18,7 +18,7 @@ from scheduling import (
 
 class FakeItem(SimpleNamespace):
     def __init__(self, module: str, name: str, **params):
-        super().__init__(path=Path("tests") / module, name=name, markers=[])
+        super().__init__(path=Path("tests") / module, name=name, originalname=name, markers=[])
         if params:
             self.callspec = SimpleNamespace(params=params)
 
@@ -38,11 +38,21 @@ def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
     assert group_of(FakeItem("test_keys.py", "t")) == "test_keys.py"
 
 
+def test_answered_lesson_runs_get_a_group_each_and_the_module_keeps_the_rest():
+    answered = "test_lesson_with_answers_passes_every_check_and_makes_the_named_calls"
+    lesson = Path("notebooks/03_producers.ipynb")
+    assert group_of(FakeItem("test_exercises.py", answered, path=lesson)) == (
+        "test_exercises.py:03_producers"
+    )
+    other = FakeItem("test_exercises.py", "test_every_exercise_has_one_answer", path=lesson)
+    assert group_of(other) == "test_exercises.py"
+
+
 def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_within():
     items = [
         FakeItem("test_keys.py", "a"),
         FakeItem("test_site_build.py", "site"),
-        FakeItem("test_quizzes_roundtrip.py", "r1", graded="q01_core_capacity"),
+        FakeItem("test_quizzes_roundtrip.py", "r1", graded="a02_fraud"),
         FakeItem("test_keys.py", "b"),
         FakeItem("test_notebooks.py", "lesson"),
     ]

@@ -151,9 +151,10 @@ class ExerciseResult:
 class LessonResult:
     stem: str
     exercises: list[ExerciseResult]
-    seconds: float
+    seconds: float  # the first pass
     blank: bool
     lesson_errors: list[str] = field(default_factory=list)  # errors outside exercise cells
+    pass_seconds: list[float] = field(default_factory=list)  # every pass, kernel start excluded
 
     @property
     def ok(self) -> bool:
@@ -239,8 +240,14 @@ def skeleton_calls(notebook: nbformat.NotebookNode) -> dict[str, list[str]]:
     return found
 
 
-def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -> LessonResult:
-    """Run one lesson, answers filled in (or blank), recording each exercise cell's calls."""
+def run_lesson(
+    path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR, reruns: int = 0
+) -> LessonResult:
+    """Run one lesson, answers filled in (or blank), recording each exercise cell's calls.
+
+    With ``reruns`` the lesson then runs again in the same kernel (tests/test_exercises.py
+    does: the answered lesson re-run is where "already exists" breaks); problems of a later
+    pass are reported with its name, calls are read from the first pass."""
     notebook = nbformat.read(path, as_version=4)
     exercises = exercises_in(notebook)
     if not exercises:
@@ -252,12 +259,14 @@ def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -
 
     # The notebook as run: the recorder loaded first, and around each exercise cell a cell
     # that starts recording and one that prints what was recorded.
+    # Loaded once per kernel: a re-run keeps the recorder whose hook is installed.
     loader = (
-        "import importlib.util as _u\n"
-        f"_spec = _u.spec_from_file_location('_kinesis_lab_exercise_recorder', {str(RECORDER)!r})\n"
-        "_kinesis_lab_exercise_recorder = _u.module_from_spec(_spec)\n"
-        "_spec.loader.exec_module(_kinesis_lab_exercise_recorder)\n"
-        "del _u, _spec"
+        "if '_kinesis_lab_exercise_recorder' not in globals():\n"
+        "    import importlib.util as _u\n"
+        f"    _spec = _u.spec_from_file_location('_kinesis_lab_exercise_recorder', {str(RECORDER)!r})\n"
+        "    _kinesis_lab_exercise_recorder = _u.module_from_spec(_spec)\n"
+        "    _spec.loader.exec_module(_kinesis_lab_exercise_recorder)\n"
+        "    del _u, _spec"
     )
     cells = [_code_cell(loader)]
     positions: dict[int, int] = {}  # notebook cell index → index in the run
@@ -282,11 +291,36 @@ def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -
             )
     run = nbformat.v4.new_notebook(cells=cells, metadata=notebook.metadata)
 
-    started = time.monotonic()
+    passes: list[tuple[list[ExerciseResult], list[str]]] = []
+    seconds: list[float] = []
     with lesson_client(run, path.parent, timeout=CELL_TIMEOUT_SECONDS) as client:
-        client.execute()
-    seconds = time.monotonic() - started
+        with client.setup_kernel():
+            for _ in range(1 + reruns):
+                started = time.monotonic()
+                for index, cell in enumerate(run.cells):
+                    if cell.cell_type == "code":
+                        cell.outputs = []
+                        client.execute_cell(cell, index)
+                seconds.append(time.monotonic() - started)
+                passes.append(_read_pass(run, exercises, positions, records))
+    results, lesson_errors = passes[0]
+    for again, (later, later_errors) in enumerate(passes[1:], 1):
+        # Run again in the same kernel, as a learner re-running the lesson would: what
+        # breaks only then ("stream already exists") counts, labelled with its pass.
+        label = "run again" if again == 1 else f"run {again + 1}"
+        lesson_errors += [f"{label}: {error}" for error in later_errors]
+        for result, result_again in zip(results, later, strict=True):
+            result.errors += [f"{label}: {p}" for p in result_again.problems(blank)]
+    return LessonResult(path.stem, results, seconds[0], blank, lesson_errors, seconds)
 
+
+def _read_pass(
+    run: nbformat.NotebookNode,
+    exercises: list[Exercise],
+    positions: dict[int, int],
+    records: dict[str, int],
+) -> tuple[list[ExerciseResult], list[str]]:
+    """One pass's outcome: each exercise's output, errors and recorded calls; other errors."""
     results = []
     exercise_cells = set()
     for exercise in exercises:
@@ -308,7 +342,7 @@ def run_lesson(path: Path, blank: bool = False, answer_dir: Path = ANSWER_DIR) -
         if position not in exercise_cells
         for problem in _cell_errors(cell)
     ]
-    return LessonResult(path.stem, results, seconds, blank, lesson_errors)
+    return results, lesson_errors
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import alembic_head
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ROOT = REPO_ROOT / "quizzes"
 ROOT_ENV = "KINESIS_COURSE_ROOT"
@@ -114,6 +116,7 @@ class Course:
         from nbgrader.coursedir import CourseDirectory
 
         use_this_environment()
+        alembic_head.install()
         config = self.config(cell_timeout)
         exchange = Path(config.Exchange.root)
         if not exchange.exists():  # as `make` does: nbgrader refuses a missing exchange
@@ -125,6 +128,7 @@ class Course:
     def gradebook(self) -> Iterator[Any]:
         from nbgrader.api import Gradebook
 
+        alembic_head.install()
         with Gradebook(self.db_url, self.config().CourseDirectory.course_id) as gradebook:
             yield gradebook
 

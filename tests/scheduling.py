@@ -4,44 +4,49 @@ Why: on two cores the quiz round trips, the lessons and the site dominate, and w
 one worker (`--dist loadfile`) left one worker idle for minutes. Each test gets a group:
 - its module, as loadfile did, so a module's fixtures are built once;
 - per quiz for the per-quiz round trips (a quiz's fixture is built once, quizzes spread);
-- per lesson for the lessons run with their answers (tests/test_exercises.py);
-- one group for the lessons and the site: tests/test_notebooks.py fills the site's lesson cache
-  as it runs each lesson, so the site tests after it build without executing them again.
-Groups run heaviest first (HEAVIEST_FIRST, from `pytest --durations`), so the long ones do not
-start last; the rest follow in collection order.
+- per lesson for the lesson runs, blank (tests/test_notebooks.py) and answered
+  (tests/test_exercises.py), so both workers run lessons;
+- one group for the site: it builds once and every site test reads that build.
+Groups run in this order: the blank lesson runs first (each writes the executed copy the site
+build reuses; tools/execute_lessons.py locks a lesson while it runs, so a build that reaches
+one still running waits for it instead of running it again), then the site, then the other
+heavy groups (HEAVIEST_FIRST, from `pytest --durations`), then the rest in collection order.
+xdist hands each worker its next group when it is almost done, so the order holds.
 """
 
 from __future__ import annotations
 
 import pytest
 
-LESSONS_AND_SITE = "lessons-and-site"
-LESSONS_AND_SITE_MODULES = (
-    "test_notebooks.py",
+SITE = "site"
+SITE_MODULES = (
     "test_site_build.py",
     "test_site_links.py",
     "test_site_leaks.py",
     "test_site_browser.py",
 )
 PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
-# Heaviest first (seconds of one worker on the 2-core machine, December 2026, loaded); the
-# per-quiz trusted groups (~50 s each) and everything else fill in after them.
+# One group per lesson (~4–10 s each): they spread over both workers.
+PER_LESSON_TESTS = (
+    "test_lesson_runs_top_to_bottom_and_again",  # test_notebooks.py: blank, fills the cache
+    "test_lesson_with_answers_passes_every_check_and_makes_the_named_calls",  # test_exercises.py
+)
+BLANK_LESSON_MODULE = "test_notebooks.py"
+# After the lessons and the site, heaviest first (seconds of one worker on the 2-core
+# machine, December 2026, loaded); the per-quiz trusted groups (~25–50 s each), the answered
+# lessons and everything else fill in after them.
 HEAVIEST_FIRST = (
-    LESSONS_AND_SITE,  # ~300: every lesson twice, the site build, the browser
-    "test_quizzes_watchdog.py",  # ~110
+    "test_quizzes_watchdog.py",  # ~90
     "test_grader_corpus.py",  # ~90
     "test_quizzes_roundtrip.py:a02_fraud",  # ~55
     "test_quizzes_cli.py",  # ~40
 )
-# One group per lesson for the answered runs (~10 s each): they fill the gaps between the
-# long groups instead of running as one 150 s block.
-PER_LESSON_TESTS = ("test_lesson_with_answers_passes_every_check_and_makes_the_named_calls",)
 
 
 def group_of(item: pytest.Item) -> str:
     module = item.path.name
-    if module in LESSONS_AND_SITE_MODULES:
-        return LESSONS_AND_SITE
+    if module in SITE_MODULES:
+        return SITE
     params = getattr(getattr(item, "callspec", None), "params", {})
     if getattr(item, "originalname", "") in PER_LESSON_TESTS and "path" in params:
         return f"{module}:{params['path'].stem}"
@@ -62,23 +67,33 @@ def mark(item: pytest.Item) -> None:
     item.add_marker(pytest.mark.xdist_group(group_of(item)))
 
 
+def rank_of(group: str) -> int:
+    """0: the blank lesson runs; 1: the site; 2…: HEAVIEST_FIRST; then everything else."""
+    if group.startswith(BLANK_LESSON_MODULE + ":"):
+        return 0
+    if group == SITE:
+        return 1
+    if group in HEAVIEST_FIRST:
+        return 2 + HEAVIEST_FIRST.index(group)
+    return 2 + len(HEAVIEST_FIRST)
+
+
 def schedule(items: list[pytest.Item]) -> None:
-    """Put the heaviest groups first; keep collection order otherwise."""
-    rank = {group: position for position, group in enumerate(HEAVIEST_FIRST)}
+    """Order the groups by rank; keep collection order otherwise (and within a group)."""
     first_seen: dict[str, int] = {}
     for item in items:
         first_seen.setdefault(group_of(item), len(first_seen))
     items.sort(
         key=lambda item: (
-            rank.get(group_of(item), len(rank)),
+            rank_of(group_of(item)),
             first_seen[group_of(item)],
-            _within_group(item),
+            _within_site(item),
         )
     )
 
 
-def _within_group(item: pytest.Item) -> int:
-    """The lessons run before the site tests that reuse them; elsewhere collection order."""
-    if item.path.name in LESSONS_AND_SITE_MODULES:
-        return LESSONS_AND_SITE_MODULES.index(item.path.name)
+def _within_site(item: pytest.Item) -> int:
+    """The site build's own test first; then the tests that read the build."""
+    if item.path.name in SITE_MODULES:
+        return SITE_MODULES.index(item.path.name)
     return 0

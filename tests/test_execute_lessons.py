@@ -74,3 +74,28 @@ def test_a_lesson_that_fails_only_when_re_run_is_caught(tmp_path):
     )
     with pytest.raises(execute_lessons.LessonExecutionError, match="re-run in the same kernel"):
         execute_lessons.execute_lesson(source, tmp_path / "out" / source.name, "k", reruns=1)
+
+
+def test_a_build_waiting_for_a_lesson_being_run_reuses_that_run(tmp_path):
+    """The suite runs lessons on two workers while the site build may reach the same lesson:
+    the build waits for the lock and then takes the fresh copy instead of running it again."""
+    import threading
+
+    source = lesson(tmp_path, "01_tiny.ipynb", "raise SystemExit('must not run here')")
+    target = tmp_path / "out" / source.name
+    key = execute_lessons.cache_key(source, "fingerprint")
+    finished: list[float] = []
+    with execute_lessons.lesson_lock(target):  # a test worker is running the lesson
+        waiting = threading.Thread(
+            target=lambda: finished.append(
+                execute_lessons._execute_one(str(source), str(target), key)
+            )
+        )
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and finished == []  # it waits
+        executed = nbformat.read(source, as_version=4)
+        execute_lessons._write_executed(executed, target, key, "sha")  # what the worker wrote
+    waiting.join(timeout=60)
+    assert finished == [0.0]  # reused, not run (running it would raise)
+    assert nbformat.read(target, as_version=4).metadata["kinesis_course"]["cache_key"] == key

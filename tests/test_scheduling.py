@@ -8,8 +8,7 @@ from types import SimpleNamespace
 import pytest
 from scheduling import (
     HEAVIEST_FIRST,
-    LESSONS_AND_SITE,
-    LESSONS_AND_SITE_MODULES,
+    SITE,
     group_of,
     mark,
     schedule,
@@ -26,9 +25,9 @@ class FakeItem(SimpleNamespace):
         self.markers.append(marker)
 
 
-def test_lessons_and_site_share_one_group_so_the_site_reuses_the_lessons_executed():
-    for module in ("test_notebooks.py", "test_site_build.py", "test_site_browser.py"):
-        assert group_of(FakeItem(module, "t")) == LESSONS_AND_SITE
+def test_the_site_tests_share_one_group_so_the_site_is_built_once_per_worker():
+    for module in ("test_site_build.py", "test_site_links.py", "test_site_browser.py"):
+        assert group_of(FakeItem(module, "t")) == SITE
 
 
 def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
@@ -38,39 +37,56 @@ def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
     assert group_of(FakeItem("test_keys.py", "t")) == "test_keys.py"
 
 
-def test_answered_lesson_runs_get_a_group_each_and_the_module_keeps_the_rest():
-    answered = "test_lesson_with_answers_passes_every_check_and_makes_the_named_calls"
-    lesson = Path("notebooks/03_producers.ipynb")
-    assert group_of(FakeItem("test_exercises.py", answered, path=lesson)) == (
+BLANK = "test_lesson_runs_top_to_bottom_and_again"
+ANSWERED = "test_lesson_with_answers_passes_every_check_and_makes_the_named_calls"
+LESSON = Path("notebooks/03_producers.ipynb")
+
+
+def test_lesson_runs_get_a_group_each_and_their_modules_keep_the_rest():
+    assert group_of(FakeItem("test_exercises.py", ANSWERED, path=LESSON)) == (
         "test_exercises.py:03_producers"
     )
-    other = FakeItem("test_exercises.py", "test_every_exercise_has_one_answer", path=lesson)
+    assert group_of(FakeItem("test_notebooks.py", BLANK, path=LESSON)) == (
+        "test_notebooks.py:03_producers"
+    )
+    other = FakeItem("test_exercises.py", "test_every_exercise_has_one_answer", path=LESSON)
     assert group_of(other) == "test_exercises.py"
 
 
 def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_within():
     items = [
         FakeItem("test_keys.py", "a"),
-        FakeItem("test_site_build.py", "site"),
+        FakeItem("test_site_browser.py", "browse"),
+        FakeItem("test_site_build.py", "build"),
+        FakeItem("test_exercises.py", ANSWERED, path=LESSON),
         FakeItem("test_quizzes_roundtrip.py", "r1", graded="a02_fraud"),
         FakeItem("test_keys.py", "b"),
-        FakeItem("test_notebooks.py", "lesson"),
+        FakeItem("test_notebooks.py", BLANK, path=LESSON),
+        FakeItem("test_quizzes_watchdog.py", "w"),
     ]
     for item in items:
         mark(item)
     schedule(items)
     assert all(item.markers for item in items)
     assert all(item.markers[0].name == "xdist_group" for item in items)
-    # The lessons run before the site that reuses them, whatever the collection order.
-    assert [item.name for item in items] == ["lesson", "site", "r1", "a", "b"]
+    # The blank lessons run before the site that reuses them, the build before the tests
+    # that read it, the heavy groups next in HEAVIEST_FIRST's order, then collection order.
+    assert [item.name for item in items] == [
+        BLANK,
+        "build",
+        "browse",
+        "w",
+        "r1",
+        "a",
+        "b",
+        ANSWERED,
+    ]
 
 
 @pytest.mark.parametrize("group", HEAVIEST_FIRST)
 def test_every_heavy_group_names_a_real_test_module(group):
     assert "@" not in group and "]" not in group  # xdist would not see the group
-    modules = LESSONS_AND_SITE_MODULES if group == LESSONS_AND_SITE else [group.split(":")[0]]
-    for module in modules:
-        assert (Path(__file__).parent / module).exists(), group
+    assert (Path(__file__).parent / group.split(":")[0]).exists(), group
 
 
 pytest_plugins = ["pytester"]

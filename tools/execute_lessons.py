@@ -82,6 +82,29 @@ class LessonExecutionError(RuntimeError):
 PASS_NAMES = ("first run", "re-run in the same kernel")
 
 
+@contextlib.contextmanager
+def lesson_lock(target: Path):
+    """One execution of a lesson at a time, across processes.
+
+    The test suite runs the lessons on both of its workers while the site build, on one of
+    them, may want the same lesson: the second waits for the first and then finds the
+    executed copy fresh, instead of running the lesson again. (No lock where fcntl is missing,
+    i.e. on Windows: there nothing runs lessons concurrently.)"""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    locks = target.parent / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{target.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> list[float]:
     """Run a lesson top to bottom in a fresh kernel and write the executed copy to ``target``.
 
@@ -91,6 +114,11 @@ def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> lis
     cache as it goes: one execution serves both. Returns the seconds of each pass, kernel
     start excluded; raises LessonExecutionError naming the lesson, the pass and the cells.
     """
+    with lesson_lock(target):
+        return _execute_lesson(source, target, key, reruns)
+
+
+def _execute_lesson(source: Path, target: Path, key: str, reruns: int) -> list[float]:
     import copy
 
     import nbformat
@@ -178,8 +206,12 @@ def _write_executed(notebook, target: Path, key: str, source_sha256: str) -> Non
 
 
 def _execute_one(source: str, target: str, key: str) -> float:
-    """One lesson, once, in a worker process of :func:`execute_all`."""
-    return execute_lesson(Path(source), Path(target), key)[0]
+    """One lesson, once, in a worker process of :func:`execute_all` — unless another process
+    (a test run of the same lesson) wrote a fresh copy while this one waited for the lock."""
+    with lesson_lock(Path(target)):
+        if _cached_keys(Path(target)).get("cache_key") == key:
+            return 0.0
+        return _execute_lesson(Path(source), Path(target), key, 0)[0]
 
 
 def _cached_keys(executed: Path) -> dict:

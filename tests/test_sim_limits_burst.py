@@ -6,10 +6,12 @@ is spread evenly. Lab-clock times below are offsets from a whole second."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 from sim_helpers import THROTTLED, create, entries, error_of, failed, iterator_for
 
 from kinesis_lab.core import clock
@@ -214,17 +216,49 @@ def test_exactly_five_calls_a_second_fit_when_spread_evenly(kinesis, lab_clock):
 
 
 # --------------------------------------------------------------------------------------------
-# Through `kinesis-lab endpoint` (what `make endpoint` runs), plain boto3, the real clock
+# Issue 13's done-when, on the real clock: through `kinesis-lab endpoint` (what `make
+# endpoint` runs) with plain boto3, and in-process under mock_aws()
 # --------------------------------------------------------------------------------------------
+
+
+def three_bursts(kinesis, stream: str) -> list[tuple[int, float]]:
+    """Three bursts of 2,000 × 1 KB records into ``stream``, 1.1 s apart on the real clock.
+    A burst is two pairs of PutRecords calls, each pair sent at once, the second pair 0.2 s
+    after the first (or as soon as it is answered, on a loaded machine). The first burst
+    starts at x.8 s, so a whole second falls between its pairs, as for the second burst
+    (1.1 s on): counting whole seconds gave each of them two budgets. For each burst,
+    (entries refused, seconds it took)."""
+
+    def put(name: str) -> list[dict]:
+        records = entries(PUT_RECORDS_MAX_RECORDS, prefix=name, data=ONE_KB)
+        return kinesis.put_records(StreamName=stream, Records=records)["Records"]
+
+    time.sleep(1.8 - time.time() % 1)  # at x.8 s
+    bursts = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for burst in range(3):
+            began = time.monotonic()
+            answers = list(pool.map(put, [f"b{burst}-0", f"b{burst}-1"]))
+            time.sleep(max(0.0, began + 0.2 - time.monotonic()))
+            answers += pool.map(put, [f"b{burst}-2", f"b{burst}-3"])
+            refused = sum(failed(answer) for answer in answers)
+            assert sum(len(answer) for answer in answers) == 2_000
+            bursts.append((refused, time.monotonic() - began))
+            time.sleep(max(0.0, began + 1.1 - time.monotonic()))
+    return bursts
+
+
+def assert_each_burst_partly_throttled(bursts: list[tuple[int, float]]) -> None:
+    """Each burst partly throttled; one that took less than a second had at most one
+    second's budget (F1)."""
+    for refused, took in bursts:
+        assert 0 < refused < 2_000, bursts
+        if took < 1:
+            assert 2_000 - refused <= SHARD_WRITE_RECORDS_PER_SEC, bursts
 
 
 @pytest.mark.slow
 def test_bursts_a_little_over_a_second_apart_are_each_throttled_over_http(endpoint):
-    """Issue 13's done-when: three bursts of 2,000 records into one shard, 1.1 s apart, are
-    each partly throttled. Each burst is four PutRecords calls paced 0.1 s apart, and the
-    first is placed so that a whole second of the clock falls inside it (counting whole
-    seconds accepted such a burst entirely). A burst that took less than a second can have
-    had at most one second's budget."""
     kinesis = boto3.client(
         "kinesis",
         region_name="us-east-1",
@@ -236,19 +270,16 @@ def test_bursts_a_little_over_a_second_apart_are_each_throttled_over_http(endpoi
     kinesis.get_waiter("stream_exists").wait(
         StreamName="bursts", WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
     )
-    time.sleep(1.85 - time.time() % 1)  # at x.85 s: calls at .85, .95, 1.05, 1.15
-    bursts = []
-    for burst in range(3):
-        began = time.monotonic()
-        results: list[dict] = []
-        for call in range(2_000 // PUT_RECORDS_MAX_RECORDS):
-            time.sleep(max(0.0, began + call / 10 - time.monotonic()))
-            records = entries(PUT_RECORDS_MAX_RECORDS, prefix=f"b{burst}-{call}", data=ONE_KB)
-            results += kinesis.put_records(StreamName="bursts", Records=records)["Records"]
-        bursts.append((failed(results), time.monotonic() - began))
-        time.sleep(max(0.0, began + 1.1 - time.monotonic()))
 
-    for refused, took in bursts:
-        assert 0 < refused < 2_000, bursts
-        if took < 1:
-            assert 2_000 - refused <= SHARD_WRITE_RECORDS_PER_SEC, bursts
+    assert_each_burst_partly_throttled(three_bursts(kinesis, "bursts"))
+
+
+@pytest.mark.slow
+def test_bursts_a_little_over_a_second_apart_are_each_throttled_in_process(
+    fake_aws_credentials, limits_installed, shared_kinesis_client, monkeypatch
+):
+    monkeypatch.setattr(clock, "_clock", clock.RealClock())
+    with mock_aws():
+        create(shared_kinesis_client, "bursts")
+
+        assert_each_burst_partly_throttled(three_bursts(shared_kinesis_client, "bursts"))

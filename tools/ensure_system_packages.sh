@@ -10,13 +10,16 @@
 #   privileges inside it. Used by `make grade` and the grading tests.
 # - browser: chromium (/usr/bin/chromium), Debian's browser, driven by Playwright in
 #   tests/test_site_browser.py (never `playwright install`: the browser comes from Debian).
+# - hub: nodejs and npm, which install and run JupyterHub's proxy (configurable-http-proxy, from
+#   the npm registry: tools/hub/install_proxy.sh) for tests/test_jupyterhub_class.py. Skipped
+#   when node and npm are already there (any Node.js >= 18 runs the pinned proxy).
 # `make test` runs all groups, so a green CI run proves these install steps, not the machine's
 # history (tests/conftest.py turns a skip for a missing tool into a failure under CI=true).
 set -euo pipefail
 
 groups=("$@")
 if [ ${#groups[@]} -eq 0 ]; then
-  groups=(grading browser)
+  groups=(grading browser hub)
 fi
 
 need=()
@@ -29,8 +32,12 @@ for group in "${groups[@]}"; do
     browser)
       [ -x /usr/bin/chromium ] || need+=(chromium)
       ;;
+    hub)
+      command -v node >/dev/null || need+=(nodejs)
+      command -v npm >/dev/null || need+=(npm)
+      ;;
     *)
-      echo "unknown group '$group' (known: grading, browser)" >&2
+      echo "unknown group '$group' (known: grading, browser, hub)" >&2
       exit 2
       ;;
   esac

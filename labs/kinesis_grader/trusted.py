@@ -278,8 +278,26 @@ def _grade_student(
         record_in_gradebook(course, quiz, student, result)
         result["status"] = _status_with_manual(course, quiz, student, GRADED)
     write_atomically(course.feedback_file(student, quiz), feedback_html(quiz, student, result))
+    ready_for_release_feedback(course, quiz, student)
     write_atomically(result_path, json.dumps(result, indent=1))
     return result
+
+
+# What `nbgrader collect` leaves beside a submission from the exchange.
+EXCHANGE_RECEIPT = ("timestamp.txt", "submission_secret.txt")
+
+
+def ready_for_release_feedback(course: Course, quiz: str, student: str) -> None:
+    """Leave the feedback as nbgrader's own feedback step does, so `nbgrader release_feedback`
+    can hand it back over the exchange: readable by others (the learner's account reads the copy
+    in the exchange; a temporary file is 0600), with the submission's secret and timestamp beside
+    it (the copy is named after them; a bulk download's submissions have none and need none)."""
+    feedback = course.feedback_file(student, quiz)
+    feedback.chmod(0o644)
+    submitted = course.submitted_folder(student, quiz)
+    for name in EXCHANGE_RECEIPT:
+        if (submitted / name).is_file():
+            shutil.copyfile(submitted / name, feedback.parent / name)
 
 
 def _status_row(result: dict[str, Any]) -> dict[str, Any]:

@@ -234,15 +234,15 @@ def test_v1_sends_data_as_raw_text_and_refuses_the_v2_flag(endpoint, cli_env, tm
 
 def test_a_command_without_endpoint_url_is_refused_on_this_machine(cli_env, tmp_path):
     """The mistake the appendix shows: no --endpoint-url. Its request goes to the closed local
-    proxy port, three times (the standard retry mode's attempts), and to nothing else: no DNS
-    lookup of an AWS host, no connection beyond 127.0.0.1."""
+    proxy port, once, and to nothing else: no DNS lookup of an AWS host, no connection beyond
+    127.0.0.1."""
     log = tmp_path / "net.log"
     result = aws("kinesis", "list-streams", env=cli_env["env"], log=log, check=False)
     port = cli_env["proxy_port"]
     assert result.returncode != 0
     assert f'Failed to connect to proxy URL: "http://127.0.0.1:{port}"' in result.stderr
     used = assert_only_loopback(log)
-    assert [detail for kind, detail in used if kind == "connect"] == [f"127.0.0.1 {port}"] * 3
+    assert [detail for kind, detail in used if kind == "connect"] == [f"127.0.0.1 {port}"]
 
 
 def test_the_learners_own_aws_configuration_is_not_read(tmp_path):

@@ -10,7 +10,9 @@ on a free port and sets, for the kernel and every ``!`` command it runs:
 - the course's AWS CLI (the one installed in this environment, v1) first on ``PATH``;
 - an HTTP(S) proxy on a closed local port for every host but 127.0.0.1 and localhost, so a
   command that forgets ``--endpoint-url`` fails at once on this machine instead of reaching
-  AWS (``AWS_RETRY_MODE=standard`` keeps its retries to three quick attempts).
+  AWS; one attempt per command (``AWS_MAX_ATTEMPTS=1``: CLI v1 would otherwise back off and
+  retry that refusal for seconds, and nothing local needs a retry — a command takes ~0.5 s,
+  far below any simulated limit).
 
 ``stop()`` ends the endpoint and restores the environment. A helper sets up; the learner
 types the ``aws`` commands.
@@ -78,7 +80,12 @@ def cli_environment(
     config, credentials = write_aws_files(folder, region)
     proxy = f"http://{HOST}:{proxy_port}"
     bin_dir = str(Path(sys.executable).parent)
-    env = {name: value for name, value in base.items() if not is_removed(name)}
+    # Without PYTHONDONTWRITEBYTECODE the CLI's modules are compiled once, not at every command.
+    env = {
+        name: value
+        for name, value in base.items()
+        if not is_removed(name) and name not in ("AWS_RETRY_MODE", "PYTHONDONTWRITEBYTECODE")
+    }
     env.update(
         {
             "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
@@ -88,7 +95,7 @@ def cli_environment(
             "AWS_CONFIG_FILE": str(config),
             "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
             "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_RETRY_MODE": "standard",
+            "AWS_MAX_ATTEMPTS": "1",
             "PATH": os.pathsep.join([bin_dir, base.get("PATH", "")]),
         }
     )

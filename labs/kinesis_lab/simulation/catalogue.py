@@ -104,9 +104,11 @@ SIMULATED = (
 )
 
 LIMITS_SIMPLER_THAN_AWS = (
-    "AWS meters with token buckets that tolerate short bursts; the simulation counts whole "
-    "seconds of the lab clock: exactly the documented number fits in a second, one more is "
-    "throttled, and the next second starts afresh.",
+    "AWS does not document how it meters; its large-record page pictures write capacity as a "
+    "tank that refills at a steady rate, tolerating short bursts. The simulation holds the "
+    "documented figure over any one-second interval of the lab clock (a sliding window): exactly "
+    "that number fits within any second, one more is throttled, wherever a burst falls against "
+    "the clock; use beyond the budget comes back a whole second's budget at a time.",
     "On-demand streams keep the mock's 4 shards and never scale up.",
     "GetRecords' 2,000 records/s and GetShardIterator's 5 calls/s are not simulated.",
     "Retention is not simulated: records are never trimmed from the mocked stream.",

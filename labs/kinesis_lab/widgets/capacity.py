@@ -351,7 +351,7 @@ def throttle_svg(
         f'<text x="8" y="16" font-size="13" font-weight="bold" fill="{TEXT}">'
         f"Records offered per second to a {shards}-shard stream: accepted vs throttled</text>",
         '<text x="8" y="32" font-size="11" fill="#555">SIMULATION of the per-shard write limit '
-        "(F1), counted in whole seconds of the lab clock</text>",
+        "(F1), held over any one second of the lab clock</text>",
     ]
     # y axis ticks
     for value in range(0, int(y_max) + 1, _nice_step(y_max)):

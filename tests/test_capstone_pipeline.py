@@ -15,7 +15,6 @@ from kinesis_lab.capstones.pipeline import (
     CheckpointStore,
     Producer,
     StreamConsumer,
-    backoff_delay,
     delete_bucket,
     describe_latencies,
     event_slices,
@@ -43,16 +42,6 @@ def sim(lab):
 
 
 # --- pure helpers --------------------------------------------------------------------------
-
-
-def test_backoff_doubles_up_to_the_cap_and_stays_in_the_upper_half():
-    rng = random.Random(1)
-    for attempt, ceiling in ((1, 0.1), (2, 0.2), (3, 0.4), (4, 0.8), (5, 1.0), (9, 1.0)):
-        for _ in range(50):
-            delay = backoff_delay(attempt, rng, base_s=0.1, cap_s=1.0)
-            assert ceiling / 2 <= delay <= ceiling
-    with pytest.raises(ValueError):
-        backoff_delay(0, rng)
 
 
 def test_key_safe_batches_keep_order_and_never_repeat_a_key():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kinesis_lab.core.facts import KVS_RETENTION_HOURS_DEFAULT, KVS_RETENTION_HOURS_MAX
 from kinesis_lab.patterns.video_storage import (
-    RETENTION_HOURS_DEFAULT,
     RETENTION_HOURS_MAX,
     STORAGE_CASES,
     archived_playback_possible,
@@ -17,8 +17,8 @@ from kinesis_lab.patterns.video_storage import (
 
 
 def test_retention_defaults_to_zero_and_tops_out_at_ten_years():
-    assert RETENTION_HOURS_DEFAULT == 0
-    assert RETENTION_HOURS_MAX == 87_600 == 10 * 365 * 24
+    assert KVS_RETENTION_HOURS_DEFAULT == 0
+    assert RETENTION_HOURS_MAX == KVS_RETENTION_HOURS_MAX == 87_600 == 10 * 365 * 24
 
 
 @pytest.mark.parametrize(

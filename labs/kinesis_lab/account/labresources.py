@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..clients.resources import delete_bucket
+
 NAME_PREFIX = "kinesis-lab-"
 TAG_KEY = "kinesis-lab"
 TAG_VALUE = "course"
@@ -132,17 +134,6 @@ def _s3_targets(s3: Any) -> list[str]:
     return found
 
 
-def _empty_and_delete_bucket(s3: Any, name: str) -> None:
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
-        doomed = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        if doomed:
-            s3.delete_objects(Bucket=name, Delete={"Objects": doomed})
-    s3.delete_bucket(Bucket=name)
-
-
 def find_lab_resources(clients: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(service, name) of every resource carrying both the course prefix and tag."""
     finders = {
@@ -164,7 +155,7 @@ def cleanup_lab_resources(clients: Mapping[str, Any], dry_run: bool = False) -> 
         "kinesis": lambda c, n: c.delete_stream(StreamName=n, EnforceConsumerDeletion=True),
         "firehose": lambda c, n: c.delete_delivery_stream(DeliveryStreamName=n),
         "dynamodb": lambda c, n: c.delete_table(TableName=n),
-        "s3": _empty_and_delete_bucket,
+        "s3": delete_bucket,
     }
     done = []
     for service, name in find_lab_resources(clients):

@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from ..clients.resources import recreate_table
 from ..core import clock
 from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
 from ..data.payments import (
@@ -40,7 +41,6 @@ from ..data.payments import (
     haversine_km,
 )
 from ..data.records import decode
-from ..patterns.delivery import recreate_table
 from ..widgets.capstone_charts import precision_recall_svg
 from .scoring import ALL, Score, raised_on_blank, score_by_type, score_table_html
 

@@ -25,6 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..clients.readers import list_all_shards, parents_first
+from ..clients.resources import (  # noqa: F401  (the capstone notebooks import these chores from here)
+    delete_bucket,
+    delete_delivery_stream,
+    recreate_bucket,
+    recreate_delivery_stream,
+    recreate_table,
+)
 from ..core import clock
 from ..core.facts import (
     GET_RECORDS_MAX_RECORDS,
@@ -32,7 +39,8 @@ from ..core.facts import (
     PUT_RECORDS_MAX_REQUEST_BYTES,
 )
 from ..data.records import batched, entry_size
-from ..patterns.delivery import plain, recreate_table
+from ..patterns.delivery import plain
+from ..patterns.producers import backoff_delay
 
 THROTTLED = "ProvisionedThroughputExceededException"
 SHARD_END = "SHARD_END"  # the KCL's checkpoint for a shard that was read to its end
@@ -49,7 +57,6 @@ __all__ = [
     "Producer",
     "SendReport",
     "StreamConsumer",
-    "backoff_delay",
     "describe_latencies",
     "event_slices",
     "key_safe_batches",
@@ -60,18 +67,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Producer: PutRecords, retrying only what failed, with back-off on the lab clock (F1, F5)
 # ---------------------------------------------------------------------------------------------
-
-
-def backoff_delay(
-    attempt: int, rng: random.Random, base_s: float = 0.05, cap_s: float = 1.0
-) -> float:
-    """Exponential back-off with jitter: the ceiling doubles with each attempt (``base_s``,
-    2·``base_s``, 4·``base_s``, … up to ``cap_s``) and the wait is a random point in its upper
-    half, so many producers throttled together do not all retry at the same instant."""
-    if attempt < 1:
-        raise ValueError("attempts are counted from 1")
-    ceiling = min(cap_s, base_s * 2 ** (attempt - 1))
-    return ceiling * (0.5 + 0.5 * rng.random())
 
 
 def key_safe_batches(
@@ -224,7 +219,8 @@ class Producer:
                 self.report.gave_up += len(pending)
                 return
             self.report.retried += len(pending)
-            delay = backoff_delay(attempt, self.rng, self.base_delay_s, self.max_delay_s)
+            # attempt 1 is the first retry; backoff_delay counts retries from 0
+            delay = backoff_delay(attempt - 1, self.base_delay_s, self.max_delay_s, self.rng)
             self.report.waited_s += delay
             clock.advance(delay)
 
@@ -673,40 +669,3 @@ def describe_latencies(seconds: Iterable[float]) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------
 # Re-runnable resources: a bucket and a Firehose stream that a cell can create again
 # ---------------------------------------------------------------------------------------------
-
-
-def delete_bucket(s3: Any, bucket: str) -> None:
-    """Empty and delete a bucket if it exists (a bucket must be empty to be deleted)."""
-    try:
-        while True:
-            listed = s3.list_objects_v2(Bucket=bucket)
-            keys = [{"Key": item["Key"]} for item in listed.get("Contents", [])]
-            if not keys:
-                break
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys})
-        s3.delete_bucket(Bucket=bucket)
-    except s3.exceptions.NoSuchBucket:
-        pass
-
-
-def recreate_bucket(s3: Any, bucket: str) -> str:
-    """(Re)create an empty bucket: re-running a cell starts clean."""
-    delete_bucket(s3, bucket)
-    s3.create_bucket(Bucket=bucket)
-    return bucket
-
-
-def delete_delivery_stream(firehose: Any, name: str) -> None:
-    """Delete a Firehose stream if it exists."""
-    try:
-        firehose.delete_delivery_stream(DeliveryStreamName=name, AllowForceDelete=True)
-    except firehose.exceptions.ResourceNotFoundException:
-        pass
-
-
-def recreate_delivery_stream(firehose: Any, name: str, **configuration: Any) -> str:
-    """(Re)create a Firehose stream (``DeliveryStreamName`` is ``name``); returns its ARN."""
-    delete_delivery_stream(firehose, name)
-    return firehose.create_delivery_stream(DeliveryStreamName=name, **configuration)[
-        "DeliveryStreamARN"
-    ]

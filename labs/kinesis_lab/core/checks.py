@@ -244,3 +244,28 @@ def _self_check_box_class() -> type:
             return bundle
 
     return SelfCheckBox
+
+
+# --- the reporter every resource check uses: one line, ✓ / ✗ / "not yet", never raises -------
+
+
+def passed(label: str, what: str) -> bool:
+    print(f"{PASS_MARK} {label}: {what}")
+    return True
+
+
+def failed(label: str, what: str, hint: str | None = None) -> bool:
+    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
+    return False
+
+
+def not_yet(label: str, what: str) -> bool:
+    """The learner's cell is still blank or its resource is not there yet: not an error."""
+    print(f"{TODO_MARK} {label}: not yet — {what}")
+    return False
+
+
+def could_not_check(label: str, error: BaseException) -> bool:
+    """A check met an unexpected error: say so in one line (a check must never stop a lesson)."""
+    print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
+    return False

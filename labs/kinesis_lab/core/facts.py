@@ -125,3 +125,39 @@ FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS = 5 * 60  # F46
 
 # F49 — dynamic partitioning.
 FIREHOSE_ACTIVE_PARTITIONS_DEFAULT = 500  # F49 (up to 5,000 by request)
+
+# F20 — propagation delay, the only points the Developer Guide gives.
+STANDARD_DELAY_MS_ONE_CONSUMER = 200  # F20: ~200 ms with one consumer
+STANDARD_DELAY_MS_FIVE_CONSUMERS = 1_000  # F20: ~1,000 ms with five
+EFO_DELAY_MS = 70  # F20
+
+# F43, F49, F50, F52, F61 — more Firehose figures the lessons use.
+MULTIPART_BELOW_SECONDS = 60  # F43: an interval under 60 s to S3 uses multipart uploads
+DIRECT_PUT_RETENTION_HOURS = 24  # F50: Direct PUT keeps undeliverable records 24 h
+REDSHIFT_RETRY_SECONDS_MIN = 0  # F50
+REDSHIFT_RETRY_SECONDS_MAX = 7_200  # F50
+REDSHIFT_RETRY_SECONDS_DEFAULT = 3_600  # F50
+ACTIVE_PARTITIONS_MAX_BY_REQUEST = 5_000  # F49 (500 by default)
+PARTITIONING_BUFFER_TIME_FACTOR = 1.5  # F49: end-to-end up to 1.5x the buffer time
+FIREHOSE_STREAMS_PER_REGION = 5_000  # F61 (older notes say 50: a trap)
+PRICING_ROUNDING_KB = 5  # F52: each record is billed in 5 KB steps
+
+# F55 — Managed Service for Apache Flink: one Kinesis Processing Unit (KPU) and its limits.
+KPU_VCPUS = 1  # F55
+KPU_MEMORY_GB = 4  # F55: 1 GB native + 3 GB heap
+KPU_NATIVE_MEMORY_GB = 1  # F55
+KPU_HEAP_MEMORY_GB = 3  # F55
+KPU_STORAGE_GB = 50  # F55: running application storage (disk)
+PARALLELISM_PER_KPU_MAX = 8  # F55
+PARALLELISM_MAX = 256  # F55 (Flink application parallelism)
+KPUS_PER_APPLICATION_DEFAULT_LIMIT = 64  # F55 (a default quota, raisable)
+ORCHESTRATION_KPUS = 1  # F55: one extra KPU per application, billed for orchestration
+
+# F57 — Kinesis Video Streams DataRetentionInHours.
+KVS_RETENTION_HOURS_DEFAULT = 0  # F57: 0 = the stream does not persist data
+KVS_RETENTION_HOURS_MAX = 87_600  # F57: ten years
+KVS_BUFFER_MINUTES = 5  # F57: with retention 0, fragments stay in a service buffer this long...
+KVS_BUFFER_MB = 200  # F57: ...or until it holds this much, whichever comes first
+
+# Units.
+DAY_SECONDS = 24 * 60 * 60

@@ -20,25 +20,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..clients.readers import list_all_shards, read_shard
-from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK
-
-WAIT = {"Delay": 1, "MaxAttempts": 120}
-
-
-def _fail(label: str, what: str, hint: str | None = None) -> bool:
-    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
-    return False
-
-
-def _not_yet(label: str, what: str) -> bool:
-    print(f"{TODO_MARK} {label}: not yet — {what}")
-    return False
-
-
-def _could_not(label: str, error: BaseException) -> bool:
-    print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
-    return False
-
+from ..clients.resources import WAIT
+from ..clients.resources import delete_stream as remove_stream  # the lessons' name
+from ..core.checks import PASS_MARK
+from ..core.checks import could_not_check as _could_not
+from ..core.checks import failed as _fail
+from ..core.checks import not_yet as _not_yet
 
 # --- streams ------------------------------------------------------------------------------------
 
@@ -53,15 +40,6 @@ def stream_summary(kinesis: Any, name: str) -> dict[str, Any] | None:
 
 def stream_mode(summary: Mapping[str, Any]) -> str:
     return summary.get("StreamModeDetails", {}).get("StreamMode", "PROVISIONED")
-
-
-def remove_stream(kinesis: Any, name: str) -> None:
-    """Setup: delete a stream if it exists and wait until it is gone (re-runs start clean)."""
-    try:
-        kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
-    except kinesis.exceptions.ResourceNotFoundException:
-        return
-    kinesis.get_waiter("stream_not_exists").wait(StreamName=name, WaiterConfig=WAIT)
 
 
 def check_stream(

@@ -19,15 +19,14 @@ The rest of the lesson's helpers (events, the poison stream, the payments, the t
 
 from __future__ import annotations
 
-import inspect
-import io
 import json
-import textwrap
-import zipfile
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK
+from ..clients import lambda_functions
+from ..core.checks import PASS_MARK, could_not_check
+from ..core.checks import failed as _fail
+from ..core.checks import not_yet as _not_yet
 from ..simulation.lambda_account import SimulatedLambda, load_handler
 from ..simulation.lambda_esm import EventSourceMapping, Invocation, simulation_notes  # noqa: F401
 from .m08_lambda_scenarios import (  # noqa: F401  (re-exported: the lesson's other scaffolding)
@@ -57,7 +56,7 @@ from .m08_lambda_scenarios import (  # noqa: F401  (re-exported: the lesson's ot
 )
 
 RUNTIME = "python3.12"
-MODULE = "lambda_function"
+MODULE = lambda_functions.MODULE
 ROLE_NAME = "kinesis-lab-lambda-role"
 TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -71,7 +70,6 @@ TRUST_POLICY = {
 }
 # The AWS managed policy a Kinesis-reading function needs (read the stream, write its logs).
 KINESIS_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole"
-PACKAGE_IMPORTS = "import base64\nimport json\n"
 
 _services: dict[int, SimulatedLambda] = {}
 
@@ -101,13 +99,7 @@ def package(*handlers: Callable[..., Any], **constants: Any) -> bytes:
     given constants and the source of each handler written in the notebook — zipped, for
     ``Code={"ZipFile": ...}``. The handler must be self-contained, as on AWS: it sees only
     what its module imports, not the notebook's variables."""
-    parts = [PACKAGE_IMPORTS]
-    parts += [f"{name} = {value!r}\n" for name, value in constants.items()]
-    parts += [textwrap.dedent(inspect.getsource(handler)) for handler in handlers]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{MODULE}.py", "\n\n".join(parts))
-    return buffer.getvalue()
+    return lambda_functions.handler_zip(*handlers, **constants)
 
 
 def service(lab: Any) -> SimulatedLambda:
@@ -190,43 +182,6 @@ def printed(lab: Any, function_name: str, prefix: str | None = None) -> list[str
 # --- checks: they read the account --------------------------------------------------------------
 
 
-def _not_yet(label: str, what: str) -> bool:
-    print(f"{TODO_MARK} {label}: not yet — {what}")
-    return False
-
-
-def _fail(label: str, what: str, hint: str | None = None) -> bool:
-    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
-    return False
-
-
-def check_function(lab: Any, function_name: str, handler: str) -> bool:
-    """✓ when the function exists with the Python runtime and ``handler``, and that handler
-    loads from its deployment package."""
-    label = f"function {function_name!r}"
-    lambda_client = lab.client("lambda")
-    try:
-        try:
-            configuration = lambda_client.get_function(FunctionName=function_name)["Configuration"]
-        except lambda_client.exceptions.ResourceNotFoundException:
-            return _not_yet(label, "there is no such function yet.")
-        if configuration.get("Handler") != handler:
-            return _fail(
-                label,
-                f"its Handler is {configuration.get('Handler')!r}",
-                f"Handler={handler!r}: the module in the zip, then the function's name",
-            )
-        if not str(configuration.get("Runtime", "")).startswith("python3"):
-            return _fail(label, f"its Runtime is {configuration.get('Runtime')!r}", RUNTIME)
-        from ..simulation.lambda_account import deployment_package
-
-        load_handler(deployment_package(lambda_client, function_name), handler)
-        print(f"{PASS_MARK} {label}: {configuration['Runtime']}, Handler {handler}, loads")
-        return True
-    except Exception as error:
-        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
-
-
 def check_mapping(lab: Any, function_name: str, stream_arn: str, **expected: Any) -> bool:
     """✓ when the function has an Enabled mapping on the stream whose settings (as
     GetEventSourceMapping returns them) are ``expected``."""
@@ -251,7 +206,7 @@ def check_mapping(lab: Any, function_name: str, stream_arn: str, **expected: Any
         print(f"{PASS_MARK} {label}: {settings}"[:300])
         return True
     except Exception as error:
-        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+        return could_not_check(label, error)
 
 
 def check_discarded(lab: Any, queue_url: str, condition: str, shards: int = 1) -> bool:
@@ -271,10 +226,22 @@ def check_discarded(lab: Any, queue_url: str, condition: str, shards: int = 1) -
         print(f"{PASS_MARK} {label}: {count} invocation record(s) ({condition} expected)")
         return True
     except Exception as error:
-        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+        return could_not_check(label, error)
 
 
 # --- fallbacks ----------------------------------------------------------------------------------
+
+
+def check_function(lab: Any, function_name: str, handler: str) -> bool:
+    """✓ when the function exists with the Python runtime and ``handler``, and that handler
+    loads from its deployment package."""
+    return lambda_functions.check_function(lab.client("lambda"), function_name, handler, _loads)
+
+
+def _loads(lambda_client: Any, function_name: str, handler: str) -> None:
+    from ..simulation.lambda_account import deployment_package
+
+    load_handler(deployment_package(lambda_client, function_name), handler)
 
 
 def ensure_function(

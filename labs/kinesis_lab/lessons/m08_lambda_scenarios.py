@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..clients.readers import read_shard
+from ..clients.resources import delete_stream, recreate_stream  # noqa: F401  (M8 imports them from here)
 from ..core import clock
 from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
 from ..core.facts import (
@@ -576,26 +577,6 @@ def check_partial_batch_handler(handler: Callable[..., Any], kinesis: Any) -> bo
 # ---------------------------------------------------------------------------------------------
 # Streams, queues and the destination's messages
 # ---------------------------------------------------------------------------------------------
-
-
-def recreate_stream(kinesis: Any, name: str, shard_count: int = 1) -> str:
-    """(Re)create a provisioned stream and wait until it is ACTIVE."""
-    delete_stream(kinesis, name)
-    kinesis.create_stream(StreamName=name, ShardCount=shard_count)
-    kinesis.get_waiter("stream_exists").wait(
-        StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-    )
-    return name
-
-
-def delete_stream(kinesis: Any, name: str) -> None:
-    try:
-        kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
-        kinesis.get_waiter("stream_not_exists").wait(
-            StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-        )
-    except kinesis.exceptions.ResourceNotFoundException:
-        pass
 
 
 def fresh_queue(sqs: Any, name: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """Helpers for lesson M9 (Amazon Data Firehose): buffer timing, the Lambda transformation
-contract, pricing arithmetic and a few S3 chores.
+contract, pricing arithmetic and reading S3 back (the set-up chores live in
+:mod:`kinesis_lab.clients.resources`).
 
 Why a module: the lesson asks learners to *predict* when Firehose delivers and to *write* a
 transformation handler; both need a reference and a checker that explains what is wrong
@@ -16,22 +17,23 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
-import inspect
-import io
 import json
 import math
 import re
-import textwrap
-import time
-import types
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..clients import lambda_functions
+from ..clients.resources import (  # noqa: F401  (the lesson's notebooks import these chores from here)
+    delete_bucket,
+    delete_delivery_stream,
+    recreate_bucket,
+    recreate_delivery_stream,
+)
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, could_not_check, is_blank, not_yet
 from ..core.facts import (
     FIREHOSE_BUFFER_INTERVAL_SECONDS_MAX,
     FIREHOSE_BUFFER_INTERVAL_SECONDS_MIN,
@@ -43,24 +45,17 @@ from ..core.facts import (
     FIREHOSE_PUT_RECORD_BATCH_MAX_BYTES,
     FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS,
     FIREHOSE_RECORD_MAX_BYTES,
+    FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS,
     FIREHOSE_TRANSFORM_RETRIES_DEFAULT,
     KIB,
     MIB,
+    PRICING_ROUNDING_KB,
 )
 from ..data import READING_TRUTH_FIELDS, readings
 
-# Firehose numbers the lesson uses that kinesis_lab.core.facts does not hold (rows of the fact sheet).
-MULTIPART_BELOW_SECONDS = 60  # F43: an interval under 60 s to S3 uses multipart uploads
-DIRECT_PUT_RETENTION_HOURS = 24  # F50: Direct PUT keeps undeliverable records 24 h
-REDSHIFT_RETRY_SECONDS_MIN = 0  # F50
-REDSHIFT_RETRY_SECONDS_MAX = 7_200  # F50
-REDSHIFT_RETRY_SECONDS_DEFAULT = 3_600  # F50
-ACTIVE_PARTITIONS_MAX_BY_REQUEST = 5_000  # F49 (500 by default)
-PARTITIONING_BUFFER_TIME_FACTOR = 1.5  # F49: end-to-end up to 1.5x the buffer time
-FIREHOSE_STREAMS_PER_REGION = 5_000  # F61 (older notes say 50: a trap)
-PRICING_ROUNDING_KB = 5  # F52: each record is billed in 5 KB steps
-
-TRANSFORM_RESULTS = ("Ok", "Dropped", "ProcessingFailed")  # F46
+# The transform contract (F46) has one home, the Firehose simulation: Ok / Dropped /
+# ProcessingFailed, every recordId back once, base64 data.
+from ..simulation.firehose_transform import RESULTS as TRANSFORM_RESULTS
 
 
 @dataclass(frozen=True)
@@ -457,7 +452,7 @@ class _LabContext:
 
     @staticmethod
     def get_remaining_time_in_millis() -> int:
-        return 5 * 60 * 1000  # F46: an invocation may run up to 5 minutes
+        return FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS * 1000  # F46
 
 
 def _holds_blank(value: Any) -> bool:
@@ -633,29 +628,8 @@ def billed_kb(record_kb: float) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# S3 and Firehose chores for the lab (boto3 clients passed in)
+# Reading what Firehose delivered to S3 (boto3 clients passed in)
 # ---------------------------------------------------------------------------------------------
-
-
-def recreate_bucket(s3: Any, bucket: str) -> str:
-    """An empty bucket named ``bucket``: deletes it (and what it holds) first if it exists, so
-    re-running a lab starts clean."""
-    delete_bucket(s3, bucket)
-    s3.create_bucket(Bucket=bucket)
-    return bucket
-
-
-def delete_bucket(s3: Any, bucket: str) -> None:
-    """Empty and delete ``bucket``; nothing happens if it does not exist."""
-    try:
-        keys = list(bucket_objects(s3, bucket, read=False))
-    except s3.exceptions.NoSuchBucket:
-        return
-    for start in range(0, len(keys), 1_000):
-        s3.delete_objects(
-            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in keys[start : start + 1_000]]}
-        )
-    s3.delete_bucket(Bucket=bucket)
 
 
 def bucket_objects(s3: Any, bucket: str, prefix: str = "", *, read: bool = True) -> dict[str, Any]:
@@ -666,36 +640,6 @@ def bucket_objects(s3: Any, bucket: str, prefix: str = "", *, read: bool = True)
             key = item["Key"]
             found[key] = s3.get_object(Bucket=bucket, Key=key)["Body"].read() if read else None
     return dict(sorted(found.items()))
-
-
-def recreate_delivery_stream(firehose: Any, name: str, **configuration: Any) -> str:
-    """(Re)create a Firehose stream and wait until it is ACTIVE; returns its ARN. Deleting
-    first discards whatever an earlier run left buffered, so re-running a cell starts clean."""
-    delete_delivery_stream(firehose, name)
-    arn = firehose.create_delivery_stream(DeliveryStreamName=name, **configuration)[
-        "DeliveryStreamARN"
-    ]
-    for _ in range(120):
-        status = firehose.describe_delivery_stream(DeliveryStreamName=name)[
-            "DeliveryStreamDescription"
-        ]["DeliveryStreamStatus"]
-        if status == "ACTIVE":
-            break
-        time.sleep(1)  # only real AWS takes a while; the mock is ACTIVE at once
-    return arn
-
-
-def delete_delivery_stream(firehose: Any, name: str) -> None:
-    try:
-        firehose.delete_delivery_stream(DeliveryStreamName=name, AllowForceDelete=True)
-    except firehose.exceptions.ResourceNotFoundException:
-        return
-    for _ in range(120):
-        try:
-            firehose.describe_delivery_stream(DeliveryStreamName=name)
-        except firehose.exceptions.ResourceNotFoundException:
-            return
-        time.sleep(1)
 
 
 def processors(*entries: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -825,46 +769,16 @@ def ensure_role(iam: Any, name: str, service: str) -> str:
         ]
 
 
-def _sources(function: Callable[..., Any], seen: dict[str, str], imports: dict[str, str]) -> None:
-    """The source of ``function`` and of the module-level functions it uses, and the imports
-    of the modules it names (found in its globals)."""
-    if function.__name__ in seen:
-        return
-    seen[function.__name__] = ""  # mark first: recursion
-    for name in function.__code__.co_names:
-        value = function.__globals__.get(name)
-        if isinstance(value, types.ModuleType):
-            module = value.__name__
-            imports[name] = f"import {module}" if module == name else f"import {module} as {name}"
-        elif isinstance(value, types.FunctionType) and value is not function:
-            _sources(value, seen, imports)
-    seen[function.__name__] = textwrap.dedent(inspect.getsource(function))
-
-
 def handler_zip(handler: Callable[..., Any]) -> bytes:
-    """Setup: a deployment package (.zip) for ``lambda.create_function``: a file
-    lambda_function.py with ``handler``'s source, the module-level functions it calls and the
-    imports it needs, and ``lambda_handler = <handler>`` — so ``Handler`` is always
-    ``"lambda_function.lambda_handler"`` (LAMBDA_HANDLER)."""
-    sources: dict[str, str] = {}
-    imports: dict[str, str] = {}
-    _sources(handler, sources, imports)
-    text = "\n".join(
-        [
-            "from __future__ import annotations",
-            "",
-            *sorted(set(imports.values())),
-            "",
-            *(f"\n{source}" for source in sources.values()),
-            "",
-            f"lambda_handler = {handler.__name__}",
-            "",
-        ]
-    )
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("lambda_function.py", text)
-    return package.getvalue()
+    """Setup: a deployment package (.zip) with ``handler``'s source, the module-level functions
+    it calls and the imports it needs, and ``lambda_handler = <handler>`` — so ``Handler`` is
+    always ``"lambda_function.lambda_handler"`` (LAMBDA_HANDLER)."""
+    return lambda_functions.handler_zip(handler, follow_calls=True, entry_point="lambda_handler")
+
+
+def check_function(lambda_client: Any, name: str) -> bool:
+    """✓ when the Lambda function exists with the Python handler from handler_zip."""
+    return lambda_functions.check_function(lambda_client, name, LAMBDA_HANDLER)
 
 
 def delete_function(lambda_client: Any, name: str) -> None:
@@ -880,30 +794,6 @@ def function_arn(lambda_client: Any, name: str) -> str | None:
         return lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     except lambda_client.exceptions.ResourceNotFoundException:
         return None
-
-
-def check_function(lambda_client: Any, name: str) -> bool:
-    """✓ when the Lambda function exists with the Python handler from handler_zip."""
-    label = f"Lambda function {name!r}"
-    try:
-        try:
-            found = lambda_client.get_function(FunctionName=name)["Configuration"]
-        except lambda_client.exceptions.ResourceNotFoundException:
-            print(f"{TODO_MARK} {label}: not yet — there is no such function yet.")
-            return False
-        problems = []
-        if not str(found.get("Runtime", "")).startswith("python"):
-            problems.append(f"Runtime {found.get('Runtime')!r}, not a Python runtime")
-        if found.get("Handler") != LAMBDA_HANDLER:
-            problems.append(f"Handler {found.get('Handler')!r}, not {LAMBDA_HANDLER!r}")
-        if problems:
-            print(f"{FAIL_MARK} {label}: " + "; ".join(problems))
-            return False
-        print(f"{PASS_MARK} {label}: {found['Runtime']}, handler {found['Handler']}")
-        return True
-    except Exception as error:  # a check must never stop the lesson
-        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
-        return False
 
 
 def ensure_function(
@@ -1059,8 +949,7 @@ def check_delivery_stream(firehose: Any, name: str, **wanted: Any) -> bool:
     try:
         description = _description(firehose, name)
         if description is None:
-            print(f"{TODO_MARK} {label}: not yet — there is no such stream yet.")
-            return False
+            return not_yet(label, "there is no such stream yet.")
         problems = _stream_problems(description, **wanted)
         if description.get("DeliveryStreamStatus") != "ACTIVE":
             problems.append(f"it is {description.get('DeliveryStreamStatus')}, not ACTIVE yet")
@@ -1073,8 +962,7 @@ def check_delivery_stream(firehose: Any, name: str, **wanted: Any) -> bool:
         )
         return True
     except Exception as error:  # a check must never stop the lesson
-        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
-        return False
+        return could_not_check(label, error)
 
 
 def ensure_delivery_stream(
@@ -1116,8 +1004,7 @@ def check_delivered_once(s3: Any, bucket: str, prefix: str, payloads: Sequence[b
         wanted = Counter(payloads)
         found = sum(min(lines[p], n) for p, n in wanted.items())
         if found == 0:
-            print(f"{TODO_MARK} {label}: not yet — none of its records is in S3 yet.")
-            return False
+            return not_yet(label, "none of its records is in S3 yet.")
         missing = sum(n for p, n in (wanted - lines).items())
         extra = sum(n for p, n in (lines - wanted).items() if p in wanted)
         if missing or extra:
@@ -1129,8 +1016,7 @@ def check_delivered_once(s3: Any, bucket: str, prefix: str, payloads: Sequence[b
         print(f"{PASS_MARK} {label}: all {len(payloads):,} records delivered, each once")
         return True
     except Exception as error:  # a check must never stop the lesson
-        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
-        return False
+        return could_not_check(label, error)
 
 
 def check_objects(
@@ -1149,8 +1035,7 @@ def check_objects(
     try:
         objects = bucket_objects(s3, bucket, prefix)
         if not objects:
-            print(f"{TODO_MARK} {label}: not yet — nothing was delivered there.")
-            return False
+            return not_yet(label, "nothing was delivered there.")
         problems = []
         zipped = [body[:2] == b"\x1f\x8b" for body in objects.values()]
         if gzip_objects is not None and not all(z == gzip_objects for z in zipped):
@@ -1168,5 +1053,4 @@ def check_objects(
         print(f"{PASS_MARK} {label}: {len(objects)} object(s), {records} record(s)")
         return True
     except Exception as error:  # a check must never stop the lesson
-        print(f"{FAIL_MARK} {label}: could not check ({type(error).__name__}: {error})"[:300])
-        return False
+        return could_not_check(label, error)

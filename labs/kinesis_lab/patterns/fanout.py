@@ -16,9 +16,12 @@ from ..core.facts import (
     EFO_BYTES_PER_SEC_PER_SHARD,
     EFO_CONSUMERS_PER_STREAM,
     EFO_CONSUMERS_PER_STREAM_ADVANTAGE,
+    EFO_DELAY_MS,
     GET_RECORDS_CALLS_PER_SEC,
     MIB,
     SHARD_READ_BYTES_PER_SEC,
+    STANDARD_DELAY_MS_FIVE_CONSUMERS,
+    STANDARD_DELAY_MS_ONE_CONSUMER,
 )
 
 STANDARD = "standard"
@@ -26,8 +29,7 @@ EFO = "enhanced fan-out"
 MODES = (STANDARD, EFO)
 
 # F20: propagation delay, the only points the Developer Guide gives.
-STANDARD_DELAY_MS = {1: 200, 5: 1_000}  # F20: ~200 ms with one consumer, ~1,000 ms with five
-EFO_DELAY_MS = 70  # F20
+STANDARD_DELAY_MS = {1: STANDARD_DELAY_MS_ONE_CONSUMER, 5: STANDARD_DELAY_MS_FIVE_CONSUMERS}
 
 STANDARD_FILL, STANDARD_STROKE = "#a6cee3", "#1f78b4"
 EFO_FILL, EFO_STROKE = "#b2df8a", "#33a02c"

@@ -11,18 +11,16 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-# F55 — one Kinesis Processing Unit (KPU).
-KPU_VCPUS = 1  # F55
-KPU_MEMORY_GB = 4  # F55: 1 GB native + 3 GB heap
-KPU_NATIVE_MEMORY_GB = 1  # F55
-KPU_HEAP_MEMORY_GB = 3  # F55
-KPU_STORAGE_GB = 50  # F55: running application storage (disk)
-
-# F55 — configuration limits and billing.
-PARALLELISM_PER_KPU_MAX = 8  # F55
-PARALLELISM_MAX = 256  # F55
-KPUS_PER_APPLICATION_DEFAULT_LIMIT = 64  # F55 (a default quota, raisable)
-ORCHESTRATION_KPUS = 1  # F55: one extra KPU per application, billed for orchestration
+from ..core.facts import (  # F55
+    KPU_HEAP_MEMORY_GB,
+    KPU_MEMORY_GB,
+    KPU_STORAGE_GB,
+    KPU_VCPUS,
+    KPUS_PER_APPLICATION_DEFAULT_LIMIT,
+    ORCHESTRATION_KPUS,
+    PARALLELISM_MAX,
+    PARALLELISM_PER_KPU_MAX,
+)
 
 
 def _whole(name: str, value: int, low: int, high: int) -> int:

@@ -33,11 +33,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..clients.readers import list_all_shards, read_shard
+from ..clients.resources import recreate_table
 from ..core import clock
 from ..core.checks import FAIL_MARK, PASS_MARK
 from ..core.keys import is_open
 from .consumers import short_sequence_number
-from .delivery import recreate_table, table_items
+from .delivery import table_items
 
 LEASE_KEY = "leaseKey"  # the KCL's lease table key: the shard ID
 TRIM_HORIZON = "TRIM_HORIZON"  # a new lease starts at the oldest record

@@ -30,8 +30,11 @@ from typing import Any
 
 from ..clients.readers import list_all_shards
 from ..core import clock
-from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, could_not_check, is_blank
+from ..core.checks import failed as _fail
+from ..core.checks import not_yet as _not_yet
 from ..core.facts import (
+    DAY_SECONDS,
     SHARD_WRITE_RECORDS_PER_SEC,
     SHARDS_PER_STREAM_UPDATE_SHARD_COUNT_MAX,
     UPDATE_SHARD_COUNT_MAX_FACTOR_UP,
@@ -39,7 +42,6 @@ from ..core.facts import (
 )
 from ..core.keys import hash_key_for, hash_range, is_open, shard_for_key
 
-DAY_SECONDS = 24 * 60 * 60
 WRITE_THROTTLED = "WriteProvisionedThroughputExceeded"
 
 # ---------------------------------------------------------------------------------------------
@@ -472,16 +474,6 @@ def records_by_shard(records: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _not_yet(label: str, what: str) -> bool:
-    print(f"{TODO_MARK} {label}: not yet — {what}")
-    return False
-
-
-def _fail(label: str, what: str, hint: str | None = None) -> bool:
-    print(f"{FAIL_MARK} {label}: {what}" + (f"\n    hint: {hint}" if hint else ""))
-    return False
-
-
 def check_merge(kinesis: Any, stream_name: str, parents: Sequence[str]) -> bool:
     """✓ when the two shards ``parents`` were merged: both CLOSED, and one OPEN child names
     them as ``ParentShardId`` and ``AdjacentParentShardId`` and covers both their ranges (F22).
@@ -521,7 +513,7 @@ def check_merge(kinesis: Any, stream_name: str, parents: Sequence[str]) -> bool:
         )
         return True
     except Exception as error:  # a check must never stop the lesson
-        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+        return could_not_check(label, error)
 
 
 def check_shard_count(kinesis: Any, stream_name: str, before: int, target: int) -> bool:
@@ -538,7 +530,7 @@ def check_shard_count(kinesis: Any, stream_name: str, before: int, target: int) 
         print(f"{PASS_MARK} {label}: {before} → {count} open shards")
         return True
     except Exception as error:  # a check must never stop the lesson
-        return _fail(label, f"could not check ({type(error).__name__}: {error})"[:300])
+        return could_not_check(label, error)
 
 
 def ensure_shard_count(kinesis: Any, stream_name: str, target: int) -> bool:

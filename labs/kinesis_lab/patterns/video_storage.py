@@ -11,12 +11,9 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..core.checks import FAIL_MARK, check_equal
-
-# F57 — DataRetentionInHours.
-RETENTION_HOURS_DEFAULT = 0  # F57: 0 = the stream does not persist data
-RETENTION_HOURS_MAX = 87_600  # F57: ten years
-BUFFER_MINUTES = 5  # F57: with retention 0, fragments stay in a service buffer this long...
-BUFFER_MB = 200  # F57: ...or until it holds this much, whichever comes first
+from ..core.facts import KVS_BUFFER_MB as BUFFER_MB  # F57
+from ..core.facts import KVS_BUFFER_MINUTES as BUFFER_MINUTES
+from ..core.facts import KVS_RETENTION_HOURS_MAX as RETENTION_HOURS_MAX
 
 HOURS_PER_DAY = 24
 BITS_PER_BYTE = 8

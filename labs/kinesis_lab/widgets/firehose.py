@@ -22,9 +22,9 @@ from ..core.facts import (
     FIREHOSE_BUFFER_SIZE_MIB_MIN,
     KIB,
     MIB,
+    MULTIPART_BELOW_SECONDS,
 )
 from ..lessons.m09_firehose import (
-    MULTIPART_BELOW_SECONDS,
     Delivery,
     delivery_timeline,
     direct_put_quota,

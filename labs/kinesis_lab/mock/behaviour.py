@@ -7,12 +7,13 @@ AWS-like behaviour, so both switch it on here and nowhere else.
 from __future__ import annotations
 
 from ..account import retrysleep
-from . import fidelity
+from . import fidelity, lambda_fidelity
 
 
 def apply_mock_behaviour(fidelity_fixes: bool, limits: bool) -> None:
     """Install (or remove) the fixes and simulations on moto, in this process."""
     from ..simulation import firehose as firehose_simulation
+    from ..simulation import lifecycle as lifecycle_simulation
     from ..simulation import limits as limits_simulation
 
     retrysleep.install()
@@ -22,7 +23,9 @@ def apply_mock_behaviour(fidelity_fixes: bool, limits: bool) -> None:
         fidelity.uninstall()  # stock moto, e.g. to show a learner what it gets wrong
         return
     fidelity.install()
+    lambda_fidelity.install()  # Lambda refuses mapping settings AWS refuses (F34-F40)
     firehose_simulation.install()
+    lifecycle_simulation.install()  # CREATING/UPDATING/DELETING (F120-F122)
     if limits:
         limits_simulation.install()
     else:
@@ -32,8 +35,10 @@ def apply_mock_behaviour(fidelity_fixes: bool, limits: bool) -> None:
 def remove_simulations() -> None:
     """Take the simulations off moto (the fixes stay: they only make it more like AWS)."""
     from ..simulation import firehose as firehose_simulation
+    from ..simulation import lifecycle as lifecycle_simulation
     from ..simulation import limits as limits_simulation
 
     limits_simulation.uninstall()
+    lifecycle_simulation.uninstall()
     firehose_simulation.uninstall()
     retrysleep.uninstall()

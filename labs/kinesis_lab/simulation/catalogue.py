@@ -45,6 +45,14 @@ FIXED_IN_THE_MOCK = (
         "F3, F7, F10",
         "fix to moto",
     ),
+    Simulated(
+        "Lambda refuses Kinesis event source mapping settings outside AWS's ranges "
+        "(ValidationException) or that the Lambda API allows but Lambda refuses: a record age "
+        "of 0-59 s, an on-failure destination other than SQS, SNS or S3, no StartingPosition "
+        "(InvalidParameterValueException)",
+        "F34-F40",
+        "fix to moto (kinesis_lab.mock.lambda_fidelity)",
+    ),
 )
 
 SIMULATED = (

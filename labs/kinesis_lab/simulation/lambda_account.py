@@ -44,7 +44,7 @@ from botocore.exceptions import ClientError
 
 from ..core import clock
 from ..core.facts import ESM_BATCHING_WINDOW_MAX_SECONDS, ESM_POLL_INTERVAL_SECONDS
-from . import hooks
+from . import hooks, host
 from .lambda_esm import LABEL, EventSourceMapping, Invocation
 
 # CreateEventSourceMapping's parameters the engine takes, as GetEventSourceMapping names them.
@@ -136,17 +136,24 @@ def deployment_package(lambda_client: Any, function_name: str) -> bytes:
 # --- moto's own mapping ------------------------------------------------------------------------
 
 _stock_send: list[Any] = []
+_silencers: set[int] = set()  # id() of each SimulatedLambda that is watching
 
 
-def _silence_moto_invocations(silent: bool) -> None:
+def _silence_moto_invocations(watcher: object, silent: bool) -> None:
     """moto's Kinesis ``put_record`` invokes a mapped function once per record, through
-    Docker (moto-fidelity.md); with this simulation in charge that must not happen."""
+    Docker (moto-fidelity.md); with this simulation in charge that must not happen. Silenced
+    while any watcher watches (a lesson's pollers, the endpoint's per region); moto's method
+    is put back when the last one stops, and only if it was replaced here."""
     from moto.awslambda.models import LambdaBackend
 
-    if silent and not _stock_send:
-        _stock_send.append(LambdaBackend.send_kinesis_message)
-        LambdaBackend.send_kinesis_message = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
-    elif not silent and _stock_send:
+    if silent:
+        _silencers.add(id(watcher))
+        if not _stock_send:
+            _stock_send.append(LambdaBackend.send_kinesis_message)
+            LambdaBackend.send_kinesis_message = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+        return
+    _silencers.discard(id(watcher))
+    if not _silencers and _stock_send:
         LambdaBackend.send_kinesis_message = _stock_send.pop()  # type: ignore[method-assign]
 
 
@@ -158,6 +165,7 @@ class _Running:
     engine: EventSourceMapping
     last_modified: Any
     function_sha: str
+    parameters: dict[str, Any]
 
 
 @dataclass
@@ -177,16 +185,23 @@ class SimulatedLambda:
     _log_streams: set[str] = field(default_factory=set)
 
     # -- reading the account -----------------------------------------------------------------
-    def watch(self) -> SimulatedLambda:
+    def watch(self) -> Any:
         """Read the mappings again at the first request after any change to them, and stop
-        moto's own per-record invocation (it needs Docker) — mock only."""
+        moto's own per-record invocation (it needs Docker) — mock only. When the account
+        lives in a local endpoint (``target="local"``), its pollers run there: this returns
+        the endpoint's (:mod:`kinesis_lab.account.endpoint_simulations`), with the same
+        methods."""
+        remote = host.remote()
+        if remote is not None and remote.serves(self.lambda_client):
+            return remote.lambda_pollers(self.lambda_client.meta.region_name)
         hooks.before_each_request(self._before_request)
-        _silence_moto_invocations(True)
+        _silence_moto_invocations(self, True)
         return self
 
     def unwatch(self) -> None:
+        """Stop reading the account before requests; other watchers keep moto silenced."""
         hooks.remove(self._before_request)
-        _silence_moto_invocations(False)
+        _silence_moto_invocations(self, False)
 
     def _before_request(self, service: str, action: str) -> None:
         if service in LAMBDA_SERVICES and action in CHANGES:
@@ -229,15 +244,17 @@ class SimulatedLambda:
         function_name = mapping["FunctionArn"].split(":")[6]
         configuration = self.lambda_client.get_function(FunctionName=function_name)["Configuration"]
         sha = configuration.get("CodeSha256", "")
-        running = self._running.get(uuid)
-        if running and (running.last_modified, running.function_sha) == (
-            mapping.get("LastModified"),
-            sha,
-        ):
-            return
         parameters = {name: mapping[name] for name in MAPPING_PARAMETERS if name in mapping}
         if parameters.get("DestinationConfig") == {}:
             del parameters["DestinationConfig"]
+        running = self._running.get(uuid)
+        # LastModified alone may miss an update: moto stamps it to the wall-clock second.
+        if running and (running.last_modified, running.function_sha, running.parameters) == (
+            mapping.get("LastModified"),
+            sha,
+            parameters,
+        ):
+            return
         engine = EventSourceMapping(
             self.kinesis,
             stream_name_of(mapping["EventSourceArn"]),
@@ -257,7 +274,7 @@ class SimulatedLambda:
                 engine.poller = old.poller
                 engine.poller.settings = engine.settings
             old.enabled = False
-        self._running[uuid] = _Running(engine, mapping.get("LastModified"), sha)
+        self._running[uuid] = _Running(engine, mapping.get("LastModified"), sha, parameters)
 
     def _handler(self, function_name: str, configuration: Mapping[str, Any]) -> Any:
         sha = configuration.get("CodeSha256", "")

@@ -1,10 +1,12 @@
-"""botocore's retry back-off waits on the lab clock.
+"""botocore's retry back-off and waiter polls wait on the lab clock.
 
 Why: boto3 retries a throttled call (ProvisionedThroughputExceededException) after sleeping,
 exactly as learner code written for AWS expects. On a simulated lab clock a real sleep would
 not move lab time, so every retry would land in the same throttled second and fail. With
 this shim the back-off advances the simulated clock instead (instantly), and on the real
-clock it sleeps as usual — the retry behaves as it would against AWS either way.
+clock it sleeps as usual — the retry behaves as it would against AWS either way. Waiters
+(``get_waiter("stream_exists")``) sleep between polls the same way, so on a simulated clock a
+waiter sees a stream through CREATING without real waiting (kinesis_lab.simulation.lifecycle).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import time
 import types
 
 import botocore.endpoint
+import botocore.waiter
 
 from ..core import clock
 
 _real_time_module = botocore.endpoint.time
+_real_waiter_time_module = botocore.waiter.time
 
 
 def _sleep_on_lab_clock(seconds: float) -> None:
@@ -33,13 +37,16 @@ def _shim() -> types.SimpleNamespace:
 
 
 def install() -> None:
-    """Route botocore's retry sleeps through the lab clock (idempotent)."""
+    """Route botocore's retry and waiter sleeps through the lab clock (idempotent)."""
     if botocore.endpoint.time is _real_time_module:
         botocore.endpoint.time = _shim()
+    if botocore.waiter.time is _real_waiter_time_module:
+        botocore.waiter.time = _shim()
 
 
 def uninstall() -> None:
     botocore.endpoint.time = _real_time_module
+    botocore.waiter.time = _real_waiter_time_module
 
 
 def is_installed() -> bool:

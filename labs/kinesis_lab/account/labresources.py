@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..clients.resources import delete_bucket
+from ..clients.resources import delete_bucket, delete_stream
 
 NAME_PREFIX = "kinesis-lab-"
 TAG_KEY = "kinesis-lab"
@@ -152,7 +152,7 @@ def find_lab_resources(clients: Mapping[str, Any]) -> list[tuple[str, str]]:
 def cleanup_lab_resources(clients: Mapping[str, Any], dry_run: bool = False) -> list[str]:
     """Delete every lab-made resource; return what was (or, dry run, would be) deleted."""
     deleters = {
-        "kinesis": lambda c, n: c.delete_stream(StreamName=n, EnforceConsumerDeletion=True),
+        "kinesis": delete_stream,  # waits out CREATING/UPDATING, then until it is gone (F120)
         "firehose": lambda c, n: c.delete_delivery_stream(DeliveryStreamName=n),
         "dynamodb": lambda c, n: c.delete_table(TableName=n),
         "s3": delete_bucket,

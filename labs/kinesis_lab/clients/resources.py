@@ -17,12 +17,23 @@ POLLS = 120  # the same patience where boto3 has no waiter (Firehose)
 
 
 def delete_stream(kinesis: Any, name: str) -> None:
-    """Delete a Kinesis stream (and its consumers) if it exists; wait until it is gone."""
+    """Delete a Kinesis stream (and its consumers) if it exists; wait until it is gone. A
+    stream still CREATING or UPDATING cannot be deleted yet (ResourceInUseException, F120):
+    wait until it is ACTIVE first."""
     try:
         kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     except kinesis.exceptions.ResourceNotFoundException:
         return
+    except kinesis.exceptions.ResourceInUseException:
+        if _stream_status(kinesis, name) != "DELETING":
+            kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig=WAIT)
+            kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     kinesis.get_waiter("stream_not_exists").wait(StreamName=name, WaiterConfig=WAIT)
+
+
+def _stream_status(kinesis: Any, name: str) -> str:
+    summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+    return summary["StreamStatus"]
 
 
 def recreate_stream(kinesis: Any, name: str, shard_count: int = 1) -> str:

@@ -56,8 +56,9 @@ _log = os.environ.get({NET_LOG!r})
 
 def _record(event, args):
     if event == "socket.connect":
-        address = args[1]
-        line = "connect " + (" ".join(map(str, address[:2])) if isinstance(address, tuple) else str(address))
+        if not isinstance(args[1], tuple):  # a Unix socket: a file on this machine
+            return
+        line = "connect " + " ".join(map(str, args[1][:2]))
     elif event == "socket.getaddrinfo":
         line = "lookup " + str(args[0])
     else:
@@ -86,14 +87,21 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cli_env(tmp_path_factory):
-    """The environment the appendix gives its `aws` cells, plus the audit hook."""
-    folder = tmp_path_factory.mktemp("cli-env")
+def audit_hook(tmp_path_factory) -> Path:
+    """A folder whose sitecustomize.py records the network use of any Python started with it
+    on PYTHONPATH (and NET_LOG set)."""
     hooks = tmp_path_factory.mktemp("cli-hooks")
     (hooks / "sitecustomize.py").write_text(AUDIT_HOOK)
+    return hooks
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory, audit_hook):
+    """The environment the appendix gives its `aws` cells, plus the audit hook."""
+    folder = tmp_path_factory.mktemp("cli-env")
     dead_proxy = closed_port()
     env = cli_environment(os.environ, folder, dead_proxy.getsockname()[1])
-    env["PYTHONPATH"] = str(hooks)
+    env["PYTHONPATH"] = str(audit_hook)
     yield {"env": env, "proxy_port": dead_proxy.getsockname()[1]}
     dead_proxy.close()
 
@@ -312,11 +320,20 @@ def answered_appendix() -> nbformat.NotebookNode:
     return notebook
 
 
-def test_the_appendix_runs_with_its_answer_and_prints_no_cli_error():
+def test_the_appendix_runs_with_its_answer_and_prints_no_cli_error(
+    audit_hook, tmp_path, monkeypatch
+):
+    """Its kernel, the endpoint and every `aws` command inherit the audit hook: all the
+    connections of the whole run stay on 127.0.0.1."""
+    log = tmp_path / "net.log"
+    monkeypatch.setenv("PYTHONPATH", str(audit_hook))
+    monkeypatch.setenv(NET_LOG, str(log))
     notebook = answered_appendix()
     with execute_lessons.lesson_client(notebook, APPENDIX.parent) as client:
         client.execute()
     assert execute_lessons.problems_in(notebook) == []
+    used = assert_only_loopback(log)
+    assert sum(kind == "connect" for kind, _ in used) >= 8  # the aws commands and the check
 
     shell_cells = [c for c in notebook.cells if c.cell_type == "code" and "!aws" in c.source]
     assert len(shell_cells) >= 6

@@ -43,7 +43,7 @@ $(LAB_STAMP): pyproject.toml tools/install_environment.sh
 	@touch $(LAB_STAMP)
 
 $(STAMP): pyproject.toml tools/install_environment.sh
-	@bash tools/install_environment.sh $(VENV) course,site,dev
+	@KINESIS_COMPILE_BYTECODE=1 bash tools/install_environment.sh $(VENV) course,site,dev
 	@touch $(STAMP) $(LAB_STAMP)
 
 install: $(STAMP)

@@ -7,6 +7,13 @@
 # which is what makes `make lab` on a fresh clone quick. uv comes from PyPI like everything else
 # (installed into the environment itself when it is not on PATH); pip is the fallback when uv
 # cannot be had, or when KINESIS_LAB_INSTALLER=pip asks for it.
+#
+# KINESIS_COMPILE_BYTECODE=1 (what `make test` sets) also compiles every installed module, and
+# the toolkit, to bytecode once, here. Why: where PYTHONDONTWRITEBYTECODE=1 is set (CI images,
+# containers) Python never writes .pyc files, so every process the test suite starts — some 300
+# kernels, graders and commands — compiled botocore, moto and the kernel's modules from source
+# again: about 1 s of CPU each. `make lab` leaves it to Python (it writes .pyc on first import
+# where allowed), which keeps a fresh clone's JupyterLab quick.
 set -euo pipefail
 
 venv=${1:?usage: install_environment.sh VENV EXTRAS}
@@ -30,8 +37,17 @@ if [ "$installer" = uv ]; then
   fi
 fi
 
+compile=${KINESIS_COMPILE_BYTECODE:-0}
 if [ -n "$uv" ]; then
-  "$uv" pip install --quiet --python "$venv/bin/python" -e ".[$extras]"
+  uv_compile=()
+  [ "$compile" = 1 ] && uv_compile=(--compile-bytecode)
+  "$uv" pip install --quiet "${uv_compile[@]}" --python "$venv/bin/python" -e ".[$extras]"
 else
-  "$venv/bin/python" -m pip install --quiet -e ".[$extras]"
+  pip_compile=(--no-compile)
+  [ "$compile" = 1 ] && pip_compile=()
+  "$venv/bin/python" -m pip install --quiet "${pip_compile[@]}" -e ".[$extras]"
+fi
+if [ "$compile" = 1 ]; then
+  # The toolkit is installed editable (its code stays in labs/), so compile it here too.
+  "$venv/bin/python" -m compileall -q -j 0 labs >/dev/null
 fi

@@ -10,13 +10,19 @@ answers a tiny control API beside the AWS APIs (loopback only, like the endpoint
     POST /_kinesis_lab/clock/real
 
 :class:`ClockControlMiddleware` is the server side; :class:`EndpointClock` the client side
-with the same ``now()`` / ``advance()`` / ``simulated`` as :mod:`kinesis_lab.core.clock`.
+with the same ``now()`` / ``advance()`` / ``simulated`` as :mod:`kinesis_lab.core.clock`. A
+notebook on ``target="local"`` makes it *its* lab clock (:func:`kinesis_lab.core.clock.use_clock`),
+so its SDK retry back-off and waiter polls (:mod:`.retrysleep`) move the endpoint's clock.
+Other ``/_kinesis_lab/`` actions (the simulations the endpoint hosts,
+:mod:`.endpoint_simulations`) register here with :func:`register_action` and use the same
+channel (:func:`call`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -24,7 +30,8 @@ from typing import Any
 
 from ..core import clock
 
-CONTROL_PATH = "/_kinesis_lab/clock"
+CONTROL_PREFIX = "/_kinesis_lab/"
+CONTROL_PATH = CONTROL_PREFIX + "clock"
 
 
 def _state() -> dict[str, Any]:
@@ -62,7 +69,9 @@ def _real(_: dict[str, Any]) -> dict[str, Any]:
     return _state()
 
 
-_ACTIONS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
+Action = Callable[[dict[str, Any]], dict[str, Any]]
+
+_ACTIONS: dict[tuple[str, str], Action] = {
     ("GET", CONTROL_PATH): lambda _: _state(),
     ("POST", CONTROL_PATH + "/simulate"): _simulate,
     ("POST", CONTROL_PATH + "/advance"): _advance,
@@ -70,15 +79,21 @@ _ACTIONS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def register_action(method: str, path: str, action: Action) -> None:
+    """Serve ``action(json body) → json`` at ``/_kinesis_lab/<path>`` beside the clock."""
+    _ACTIONS[(method, CONTROL_PREFIX + path.strip("/"))] = action
+
+
 class ClockControlMiddleware:
-    """WSGI wrapper: answers the clock control API, passes everything else to moto."""
+    """WSGI wrapper: answers the ``/_kinesis_lab/`` control API (the clock and the hosted
+    simulations' actions), passes everything else to moto."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(CONTROL_PATH):
+        if not path.startswith(CONTROL_PREFIX):
             return self.app(environ, start_response)
         action = _ACTIONS.get((environ.get("REQUEST_METHOD", "GET"), path.rstrip("/")))
         if action is None:
@@ -88,8 +103,11 @@ class ClockControlMiddleware:
             raw = environ["wsgi.input"].read(length) if length else b""
             body = json.loads(raw or b"{}")
             return _reply(start_response, "200 OK", action(body))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, LookupError) as error:
             return _reply(start_response, "400 Bad Request", {"error": str(error)})
+        except Exception as error:  # a hosted simulation failed: say how, keep serving
+            message = f"{type(error).__name__}: {error}"
+            return _reply(start_response, "500 Internal Server Error", {"error": message})
 
 
 def _reply(start_response: Callable[..., Any], status: str, payload: dict[str, Any]) -> list:
@@ -100,23 +118,44 @@ def _reply(start_response: Callable[..., Any], status: str, payload: dict[str, A
     return [body]
 
 
+class EndpointError(RuntimeError):
+    """The endpoint refused a control action or failed while doing it (its message)."""
+
+
+def call(
+    endpoint_url: str, path: str, body: dict[str, Any] | None = None, timeout: float = 120
+) -> dict[str, Any]:
+    """One control action: GET without a body, POST with one; its JSON answer. A 400 raises
+    ValueError (bad input), any other error status :class:`EndpointError`."""
+    url = endpoint_url.rstrip("/") + CONTROL_PREFIX + path.strip("/")
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        try:
+            message = json.loads(error.read()).get("error", str(error))
+        except ValueError:
+            message = str(error)
+        if error.code == 400:
+            raise ValueError(message) from None
+        raise EndpointError(message) from None
+
+
 class EndpointClock:
-    """The lab clock of a local endpoint, used like :mod:`kinesis_lab.core.clock`."""
+    """The lab clock of a local endpoint, used like :mod:`kinesis_lab.core.clock`.
+
+    ``advance`` on an endpoint that keeps real time sleeps here (as the real lab clock does),
+    so this object can stand in for the notebook's own lab clock."""
 
     def __init__(self, endpoint_url: str) -> None:
-        self.url = endpoint_url.rstrip("/") + CONTROL_PATH
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.url = self.endpoint_url + CONTROL_PATH
 
     def _call(self, suffix: str = "", body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + suffix, data=data, method="GET" if body is None else "POST"
-        )
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise ValueError(json.loads(error.read()).get("error", str(error))) from None
+        return call(self.endpoint_url, "clock" + suffix, body)
 
     @property
     def simulated(self) -> bool:
@@ -129,7 +168,15 @@ class EndpointClock:
         return float(self._call("/simulate", {} if start is None else {"start": start})["now"])
 
     def advance(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        if not self.simulated:
+            time.sleep(seconds)  # the endpoint's real clock is this machine's
+            return time.time()
         return float(self._call("/advance", {"seconds": seconds})["now"])
 
     def use_real_time(self) -> float:
         return float(self._call("/real", {})["now"])
+
+    def __repr__(self) -> str:
+        return f"<EndpointClock {self.endpoint_url}>"

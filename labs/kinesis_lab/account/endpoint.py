@@ -32,6 +32,7 @@ class RunningEndpoint:
     server: object
     host: str
     port: int
+    simulations: object = None  # Lambda's pollers hosted here (endpoint_simulations)
 
     @property
     def url(self) -> str:
@@ -39,6 +40,11 @@ class RunningEndpoint:
 
     def stop(self) -> None:
         self.server.stop()
+        if self.simulations is not None:
+            from . import endpoint_simulations
+
+            endpoint_simulations.release()
+            self.simulations = None
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -81,10 +87,15 @@ def start_endpoint(
     netguard.activate(reason="the local endpoint serves this machine only")
     if simulated_clock:
         clock.use_simulated_clock(float(math.ceil(clock.now())))
+    simulations = None
+    if fidelity_fixes:  # SIMULATION: Lambda's pollers run here, on this process's lab clock
+        from . import endpoint_simulations
+
+        simulations = endpoint_simulations.acquire()
     server = _lab_server_class()(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
-    return RunningEndpoint(server, bound_host, bound_port)
+    return RunningEndpoint(server, bound_host, bound_port, simulations)
 
 
 def _lab_server_class() -> type:

@@ -21,7 +21,7 @@ from botocore.config import Config
 
 from ..core import clock
 from ..mock.behaviour import apply_mock_behaviour, remove_simulations
-from . import netguard
+from . import netguard, retrysleep
 from .awsenv import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, ScrubbedEnvironment
 from .labresources import cleanup_lab_resources, mark_lab_resources
 
@@ -175,11 +175,8 @@ class Lab:
     def advance(self, seconds: float) -> float:
         """Move the lab clock forward (on the real clock this sleeps) and let the
         simulations catch up, as if the time had really passed."""
-        if self.target == "local":
-            endpoint_clock = self.clock
-            if endpoint_clock.simulated:
-                return endpoint_clock.advance(seconds)
-            return clock.advance(seconds)
+        if self.target == "local":  # the endpoint's simulations catch up there
+            return self.clock.advance(seconds)
         now = clock.advance(seconds)
         if self.target == "mock":
             from ..simulation import hooks
@@ -211,6 +208,11 @@ class Lab:
             self._mock.stop()
             self._mock = None
             remove_simulations()
+        if self.target == "local":
+            from ..simulation import host
+
+            host.use_remote(None)
+            retrysleep.uninstall()
         if self._environment is not None:
             self._environment.restore()
         netguard.deactivate()
@@ -351,6 +353,8 @@ def _open(settings: LabSettings) -> Lab:
         lab._environment = ScrubbedEnvironment()
         lab._environment.apply(settings.region)
         boto3.DEFAULT_SESSION = None  # forget credentials a previous session may have cached
+        if settings.target == "local":
+            _share_the_endpoint(settings)
         if settings.target == "mock":
             apply_mock_behaviour(settings.fidelity_fixes, settings.limits)
             from moto import mock_aws
@@ -368,6 +372,20 @@ def _open(settings: LabSettings) -> Lab:
     if settings.target == "aws":
         mark_lab_resources(lab.clients)
     return lab
+
+
+def _share_the_endpoint(settings: LabSettings) -> None:
+    """target="local": the endpoint's clock becomes this notebook's lab clock, so SDK retry
+    back-off and waiter polls (:mod:`.retrysleep`) — and ``clock.now()`` in a lesson — move
+    and read the endpoint's clock; and the simulations' read-outs ask the endpoint, where
+    the account and its simulations live (:mod:`.endpoint_simulations`)."""
+    from ..simulation import host
+    from .clockcontrol import EndpointClock
+    from .endpoint_simulations import EndpointSimulations
+
+    clock.use_clock(EndpointClock(settings.endpoint_url))
+    retrysleep.install()
+    host.use_remote(EndpointSimulations(settings.endpoint_url, settings.region))
 
 
 def _make_client(session: Any, service: str, settings: LabSettings) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 # 2026-01-15T09:00:00Z: a fixed, readable start for simulated runs.
 DEFAULT_SIMULATED_START = 1_768_467_600.0
@@ -75,6 +76,14 @@ def use_simulated_clock(start: float = DEFAULT_SIMULATED_START) -> SimulatedCloc
 def use_real_clock() -> RealClock:
     global _clock
     _clock = RealClock()
+    return _clock
+
+
+def use_clock(lab_clock: Any) -> Any:
+    """Make any object with ``simulated``, ``now()`` and ``advance()`` the lab clock — e.g. a
+    local endpoint's clock, so a notebook on ``target="local"`` and the endpoint share one."""
+    global _clock
+    _clock = lab_clock
     return _clock
 
 

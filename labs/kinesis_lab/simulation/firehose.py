@@ -72,7 +72,7 @@ from ..core.facts import (
 from ..mock.fidelity import SUPPORTED_MOTO_VERSION, FidelityVersionError
 from . import firehose_pipeline as pipeline
 from . import firehose_quota as quota
-from . import hooks
+from . import hooks, host
 from .firehose_config import apply_defaults, check, check_update, destination_config
 from .firehose_records import BufferedRecord
 from .firehose_source import source_stream
@@ -326,6 +326,8 @@ def buffer_state(
     """What ``stream_name`` holds as of the lab clock now: ``bytes``, ``records`` and
     ``age_seconds`` of the destination buffer(s), the limits, the time to the next delivery,
     the transform buffer and delivery counters — for a widget that shows it filling up."""
+    if host.remote() is not None:  # the stream lives in a local endpoint: ask it
+        return host.remote().buffer_state(stream_name, region=region, account_id=account_id)
     now = clock.now()
     with _lock:
         _tick(now)

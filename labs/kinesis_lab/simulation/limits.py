@@ -80,7 +80,7 @@ from ..core.facts import (
     UPDATE_SHARD_COUNT_MAX_SCALINGS_PER_24H,
 )
 from ..mock import fidelity
-from . import metrics
+from . import host, metrics
 
 KinesisBackend = fidelity.KinesisBackend
 KinesisResponse = fidelity.KinesisResponse
@@ -786,5 +786,8 @@ def is_installed() -> bool:
 
 
 def describe() -> str:
-    """One line a lab can show to say what is simulated (empty when the limits are off)."""
+    """One line a lab can show to say what is simulated (empty when the limits are off) —
+    of the local endpoint's account when the lab uses one."""
+    if host.remote() is not None:
+        return host.remote().limits_note()
     return SIMULATION_NOTE if is_installed() else ""

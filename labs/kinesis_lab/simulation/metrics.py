@@ -39,6 +39,8 @@ from typing import Any
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.kinesis.models import kinesis_backends
 
+from . import host
+
 NAMESPACE = "AWS/Kinesis"
 BUCKET_SECONDS = 60  # F26 enhanced metrics are per minute
 
@@ -173,6 +175,10 @@ def shard_metrics(
     only when streams of that name exist in several places."""
     if metric is not None and metric not in METRICS:
         raise ValueError(f"unknown shard-level metric {metric!r}; F26 lists {', '.join(METRICS)}")
+    if host.remote() is not None:  # the stream lives in a local endpoint: ask it
+        return host.remote().shard_metrics(
+            stream_name, metric, region=region, account_id=account_id
+        )
     stream = _live_stream(stream_name, region, account_id)
     if stream is None:
         return []

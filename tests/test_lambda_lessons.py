@@ -53,7 +53,6 @@ from kinesis_lab.lessons.m08_lambda_scenarios import (
     scoring_api,
     sequence_numbers_of,
     synthetic_sequence_numbers,
-    try_mapping,
     write_readings_with_poison,
 )
 from kinesis_lab.simulation.lambda_esm import EventSourceMapping
@@ -112,23 +111,6 @@ def test_the_table_states_the_fact_sheet_values():
         "F39",
         "F38",
     ]
-
-
-def test_try_mapping_reports_what_boto3_and_lambda_say(aws):
-    stream = aws.stream()
-    assert try_mapping(aws.kinesis, stream, BatchSize=10_000) == "accepted"
-    assert try_mapping(aws.kinesis, stream, BatchSize=10_001).startswith("ValidationException: ")
-    assert "less than or equal to 10" in try_mapping(aws.kinesis, stream, ParallelizationFactor=11)
-    assert try_mapping(aws.kinesis, stream, MaximumRecordAgeInSeconds=59).startswith(
-        "InvalidParameterValueException: "
-    )
-    assert try_mapping(aws.kinesis, stream, BatchSize=0).startswith("ParamValidationError: ")
-    sqs_arn = "arn:aws:sqs:us-east-1:123456789012:q"
-    assert try_mapping(aws.kinesis, stream, MaximumRetryAttempts=0) == "accepted"
-    assert (
-        try_mapping(aws.kinesis, stream, DestinationConfig={"OnFailure": {"Destination": sqs_arn}})
-        == "accepted"
-    )
 
 
 # --- synthetic events -----------------------------------------------------------------------

@@ -15,6 +15,26 @@ def my_decode(record):
 
 decode_ok = lesson.check_decode(my_decode)
 
+# %% m08-refused-setting
+for old in lesson.mappings_of(lab, PROBE_FN):
+    lambda_client.delete_event_source_mapping(UUID=old["UUID"])
+try:
+    lambda_client.create_event_source_mapping(
+        EventSourceArn=settings_arn,
+        FunctionName=PROBE_FN,
+        StartingPosition="LATEST",
+        MaximumRecordAgeInSeconds=10,
+    )
+except ClientError as error:
+    refusal = error.response["Error"]["Code"]
+    print(refusal, "—", error.response["Error"]["Message"])
+lambda_client.create_event_source_mapping(
+    EventSourceArn=settings_arn,
+    FunctionName=PROBE_FN,
+    StartingPosition="LATEST",
+    MaximumRecordAgeInSeconds=60,
+)
+
 # %% m08-create-function
 ALERTS_FN = "sensor-alerts"
 lesson.remove_function(lab, ALERTS_FN)

@@ -37,3 +37,14 @@ parallel_mapping = lambda_client.create_event_source_mapping(
     BatchSize=5,
     StartingPosition="TRIM_HORIZON",
 )
+
+# %% m08-batching-window
+lambda_client.update_event_source_mapping(UUID=trickle["UUID"], MaximumBatchingWindowInSeconds=10)
+
+# %% m08-tumbling-window
+tumbling = lambda_client.create_event_source_mapping(
+    EventSourceArn=windowed_arn,
+    FunctionName=WINDOW_FN,
+    StartingPosition="TRIM_HORIZON",
+    TumblingWindowInSeconds=30,
+)

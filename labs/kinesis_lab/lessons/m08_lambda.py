@@ -24,12 +24,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..clients import lambda_functions
-from ..core.checks import PASS_MARK, could_not_check
+from ..core.checks import PASS_MARK, could_not_check, is_blank
 from ..core.checks import failed as _fail
 from ..core.checks import not_yet as _not_yet
 from ..simulation.lambda_account import SimulatedLambda, load_handler
 from ..simulation.lambda_esm import EventSourceMapping, Invocation, simulation_notes  # noqa: F401
 from .m08_lambda_scenarios import (  # noqa: F401  (re-exported: the lesson's other scaffolding)
+    ESM_PARAMETERS,
     MODE_PARAMETERS,
     POISON_DATA,
     ScoringUnavailable,
@@ -51,7 +52,6 @@ from .m08_lambda_scenarios import (  # noqa: F401  (re-exported: the lesson's ot
     run_slow_consumer,
     run_with_producer,
     score_payment,
-    try_mapping,
     write_readings_with_poison,
 )
 
@@ -70,6 +70,7 @@ TRUST_POLICY = {
 }
 # The AWS managed policy a Kinesis-reading function needs (read the stream, write its logs).
 KINESIS_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole"
+PROBE_FUNCTION = "settings-probe"
 
 _services: dict[int, SimulatedLambda] = {}
 
@@ -100,6 +101,24 @@ def package(*handlers: Callable[..., Any], **constants: Any) -> bytes:
     ``Code={"ZipFile": ...}``. The handler must be self-contained, as on AWS: it sees only
     what its module imports, not the notebook's variables."""
     return lambda_functions.handler_zip(*handlers, **constants)
+
+
+def do_nothing(event: Mapping[str, Any], context: Any) -> None:
+    return None
+
+
+def probe_function(lab: Any) -> str:
+    """Setup: a function that does nothing, with no mappings yet, for the learner's calls to
+    map streams to while trying settings; its name."""
+    remove_function(lab, PROBE_FUNCTION)
+    lab.client("lambda").create_function(
+        FunctionName=PROBE_FUNCTION,
+        Runtime=RUNTIME,
+        Role=lambda_role(lab),
+        Handler=f"{MODULE}.{do_nothing.__name__}",
+        Code={"ZipFile": package(do_nothing)},
+    )
+    return PROBE_FUNCTION
 
 
 def service(lab: Any) -> SimulatedLambda:
@@ -209,6 +228,20 @@ def check_mapping(lab: Any, function_name: str, stream_arn: str, **expected: Any
         return could_not_check(label, error)
 
 
+def check_update(lab: Any, function_name: str, stream_arn: str, **expected: Any) -> bool:
+    """Like :func:`check_mapping`, for settings changed with ``update_event_source_mapping``:
+    "not yet" while every one of them still has Lambda's default (F34-F40)."""
+    defaults = {parameter.name: parameter.default for parameter in ESM_PARAMETERS}
+    for mapping in mappings_of(lab, function_name):
+        if mapping["EventSourceArn"] == stream_arn and all(
+            mapping.get(name, defaults.get(name)) in (None, defaults.get(name)) for name in expected
+        ):
+            settings = ", ".join(f"{name}={value}" for name, value in expected.items())
+            label = f"mapping {stream_arn.rsplit('/', 1)[-1]} → {function_name}"
+            return _not_yet(label, f"its settings are as created (update: {settings}).")
+    return check_mapping(lab, function_name, stream_arn, **expected)
+
+
 def check_discarded(lab: Any, queue_url: str, condition: str, shards: int = 1) -> bool:
     """✓ when the SQS on-failure destination holds ``shards`` invocation record(s) with this
     condition (F40). Reads them without deleting them."""
@@ -227,6 +260,18 @@ def check_discarded(lab: Any, queue_url: str, condition: str, shards: int = 1) -
         return True
     except Exception as error:
         return could_not_check(label, error)
+
+
+def check_refusal(refusal: Any, expected_code: str) -> bool:
+    """✓ when ``refusal`` is the error code Lambda answered the learner's call with."""
+    label = "Lambda's answer"
+    if is_blank(refusal):
+        return _not_yet(label, "refusal still holds the ... (keep the ClientError's code in it).")
+    if refusal != expected_code:
+        hint = 'error.response["Error"]["Code"] of the ClientError your call raised'
+        return _fail(label, f"refusal is {refusal!r}", hint)
+    print(f"{PASS_MARK} {label}: {refusal} — the call was refused, nothing was created")
+    return True
 
 
 # --- fallbacks ----------------------------------------------------------------------------------
@@ -272,6 +317,19 @@ def ensure_mapping(lab: Any, function_name: str, stream_arn: str, **parameters: 
         FunctionName=function_name, EventSourceArn=stream_arn, **parameters
     )
     print(f"(so that the lesson can go on, the lab mapped the stream to {function_name!r} for you)")
+
+
+def ensure_settings(lab: Any, function_name: str, stream_arn: str, **settings: Any) -> None:
+    """Fallback: update the function's mapping on the stream to ``settings`` when the learner
+    has not (yet)."""
+    for mapping in mappings_of(lab, function_name):
+        if mapping["EventSourceArn"] != stream_arn:
+            continue
+        if any(mapping.get(name) != value for name, value in settings.items()):
+            lab.client("lambda").update_event_source_mapping(UUID=mapping["UUID"], **settings)
+            print(
+                f"(so that the lesson can go on, the lab updated the mapping of {function_name!r})"
+            )
 
 
 def describe(mapping: Mapping[str, Any]) -> str:

@@ -163,24 +163,6 @@ def parameter_table() -> str:
     return summary_table(rows, ("parameter", "default", "allowed", "fact"))
 
 
-def try_mapping(kinesis: Any, stream_name: str, **parameters: Any) -> str:
-    """Create a simulated mapping with these parameters (handler does nothing) and say how
-    boto3 + Lambda answer: "accepted", or the error class and message."""
-    parameters.setdefault("StartingPosition", "LATEST")
-    try:
-        EventSourceMapping(kinesis, stream_name, _do_nothing, publish_metrics=False, **parameters)
-    except Exception as error:  # the point is to show the error, whatever it is
-        response = getattr(error, "response", None) or {}
-        code = response.get("Error", {}).get("Code")
-        message = response.get("Error", {}).get("Message") or " ".join(str(error).split())
-        return f"{code or type(error).__name__}: {message}"
-    return "accepted"
-
-
-def _do_nothing(event: Mapping[str, Any], context: Any) -> None:
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Synthetic events and context (pure): what a handler receives, built like Lambda builds it
 # ---------------------------------------------------------------------------------------------
@@ -965,17 +947,19 @@ class SteadyProducer:
         return clock.now()
 
 
-def run_with_producer(
-    esm: EventSourceMapping, producer: SteadyProducer, seconds: float
-) -> list[Any]:
-    """SIMULATION: poll the mapping while the producer writes, for ``seconds`` of lab time.
-    When a poll invokes nothing, about a polling interval passes (records keep arriving)."""
-    first = len(esm.invocations)
+def run_with_producer(pollers: Any, producer: SteadyProducer, seconds: float) -> list[Any]:
+    """SIMULATION: poll while the producer writes, for ``seconds`` of lab time; returns the
+    invocations made. ``pollers`` is one simulated mapping or the account's
+    (:class:`~kinesis_lab.simulation.lambda_account.SimulatedLambda`, the mappings the learner
+    created). When a poll invokes nothing, about a polling interval passes."""
+    made: list[Any] = []
     end = clock.now() + seconds
     while clock.now() < end - 1e-9:
-        if not esm.poll_once():
+        polled = pollers.poll_once()
+        made += polled
+        if not polled:
             producer.advance(min(ESM_POLL_INTERVAL_SECONDS, end - clock.now()))
-    return esm.invocations[first:]
+    return made
 
 
 @dataclass

@@ -6,6 +6,37 @@ tools/run_exercises.py runs the lesson (`make exercises`).
 """
 # ruff: noqa: F821
 
+# %% c13-archive
+BUCKET, ARCHIVE = "freshfleet-telemetry", "iot-archive"
+ROLE_ARN = f"arn:aws:iam::{lab.account_id}:role/iot-archive-firehose"
+PREFIX = "telemetry/site=!{partitionKeyFromQuery:site}/date=!{timestamp:yyyy-MM-dd}/"
+ERRORS = "errors/!{firehose:error-output-type}/"
+recreate_bucket(lab.s3, BUCKET)
+delete_delivery_stream(lab.firehose, ARCHIVE)
+
+site_query = {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{site: .site}"}
+jq = {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}
+lab.firehose.create_delivery_stream(
+    DeliveryStreamName=ARCHIVE,
+    DeliveryStreamType="KinesisStreamAsSource",
+    KinesisStreamSourceConfiguration={"RoleARN": ROLE_ARN, "KinesisStreamARN": STREAM_ARN},
+    ExtendedS3DestinationConfiguration={
+        "BucketARN": f"arn:aws:s3:::{BUCKET}",
+        "RoleARN": ROLE_ARN,
+        "Prefix": PREFIX,
+        "ErrorOutputPrefix": ERRORS,
+        "BufferingHints": {"IntervalInSeconds": 60, "SizeInMBs": 64},
+        "DynamicPartitioningConfiguration": {"Enabled": True},
+        "ProcessingConfiguration": {
+            "Enabled": True,
+            "Processors": [
+                {"Type": "MetadataExtraction", "Parameters": [site_query, jq]},
+                {"Type": "AppendDelimiterToRecord", "Parameters": []},
+            ],
+        },
+    },
+)
+
 # %% c13-producer
 import random
 

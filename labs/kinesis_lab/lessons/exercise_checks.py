@@ -281,6 +281,78 @@ def check_idempotent_sink(
         return _could_not(label, error)
 
 
+# --- IAM policies --------------------------------------------------------------------------------
+
+
+def remove_iam_policy(iam: Any, arn: str) -> None:
+    """Setup: delete a customer managed IAM policy (and its other versions) if it exists, so
+    the exercise cell that creates it can be re-run."""
+    try:
+        for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+            if not version["IsDefaultVersion"]:
+                iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+        iam.delete_policy(PolicyArn=arn)
+    except iam.exceptions.NoSuchEntityException:
+        pass
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def check_iam_policy(
+    iam: Any, arn: str, needed: Mapping[str, Iterable[str]], allowed_extra: Iterable[str] = ()
+) -> bool:
+    """✓ when the IAM policy exists and its default version allows exactly the ``needed``
+    actions (resource ARN → the actions needed on it) — no wildcard, nothing more. Read with
+    GetPolicy and GetPolicyVersion, as the account keeps it."""
+    label = f"IAM policy {arn.rsplit('/', 1)[-1]!r}"
+    try:
+        try:
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        except iam.exceptions.NoSuchEntityException:
+            return _not_yet(label, "there is no such policy yet.")
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
+            "Document"
+        ]
+        granted: dict[str, set[str]] = {}
+        for item in _statements(document):
+            if item.get("Effect") != "Allow":
+                continue
+            for resource in _listed(item.get("Resource")):
+                granted.setdefault(resource, set()).update(_listed(item.get("Action")))
+        extra = set(allowed_extra)
+        problems = []
+        for resource, actions in granted.items():
+            if "*" in resource:
+                problems.append(f"a wildcard resource {resource!r}")
+            wide = sorted(a for a in actions if "*" in a)
+            if wide:
+                problems.append(f"wildcard actions {', '.join(wide)}")
+        for resource, actions in needed.items():
+            missing = set(actions) - granted.get(resource, set())
+            if missing:
+                problems.append(f"missing {', '.join(sorted(missing))} on {resource}")
+        for resource, actions in granted.items():
+            more = actions - set(needed.get(resource, ())) - extra
+            if more and not any("*" in a for a in more):
+                problems.append(f"more than needed: {', '.join(sorted(more))} on {resource}")
+        if problems:
+            return _fail(label, "; ".join(problems), "least privilege: these actions, this ARN")
+        count = sum(len(set(actions)) for actions in needed.values())
+        print(f"{PASS_MARK} {label}: least privilege — {count} actions, no wildcard")
+        return True
+    except Exception as error:
+        return _could_not(label, error)
+
+
 # --- resource policies -------------------------------------------------------------------------
 
 

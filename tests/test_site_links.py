@@ -9,10 +9,11 @@ stylesheets, images, fonts, frames) from another host: the site must work withou
 from __future__ import annotations
 
 import re
+import sys
 from urllib.parse import urlsplit
 
 import pytest
-from site_helpers import SITE_OUT, build_site, html_files, parse_page, resolve
+from site_helpers import REPO, SITE_OUT, build_site, html_files, parse_page, resolve
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
@@ -118,3 +119,22 @@ def test_links_to_other_hosts_go_only_where_readers_expect():
                 hosts.setdefault(urlsplit(reference).hostname, page.relative_to(SITE_OUT))
     unexpected = {host: str(page) for host, page in hosts.items() if host not in LINK_HOSTS}
     assert not unexpected, f"links to unexpected hosts (first page with one): {unexpected}"
+
+
+def test_colab_and_binder_links_name_only_the_resolved_repository():
+    """No placeholder: every Colab/Binder link names the repository tools/course_repository.py
+    resolves (mkdocs.yml, else a GitHub origin) — and with none, there is no such link."""
+    sys.path.insert(0, str(REPO / "tools"))
+    import course_repository
+
+    repository = course_repository.resolve(course_repository.course_settings()["repository"])
+    launch = re.compile(
+        r"https://(?:colab\.research\.google\.com/github|mybinder\.org/v2/gh)/([^/]+/[^/?#]+)"
+    )
+    named = {}
+    for page in html_files():
+        for tag, reference in parse_page(page).links:
+            found = launch.match(reference) if tag == "a" else None
+            if found:
+                named.setdefault(found.group(1), str(page.relative_to(SITE_OUT)))
+    assert set(named) == ({repository} if repository else set()), named

@@ -12,8 +12,7 @@ What they do, in build order:
 4. **Lesson pages.** Point the widget and diagram loaders at the vendored scripts in
    ``assets/vendor/`` (offline at view time), add the download / Colab / Binder links, and
    rebuild the table of contents from the rendered headings so every anchor resolves.
-5. **Downloads.** Copy each clean source notebook next to its page for "Download", and build
-   the in-browser course into ``lite/`` (tools/build_lite.py) for "Run in your browser".
+5. **Downloads.** Copy each clean source notebook next to its page for "Download".
 """
 
 from __future__ import annotations
@@ -23,11 +22,11 @@ import html as html_lib
 import logging
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.structure.toc import get_toc
@@ -35,7 +34,8 @@ from mkdocs.utils import get_relative_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import build_lite  # noqa: E402
+import colab_setup  # noqa: E402
+import course_repository  # noqa: E402
 import execute_lessons  # noqa: E402
 import lesson_pages  # noqa: E402
 
@@ -244,26 +244,16 @@ def link_lessons(html: str, page_url: str) -> str:
     return NOTEBOOK_LINK.sub(to_page, html)
 
 
-def browser_lab_url(notebook: str, page_url: str) -> str:
-    """The lesson in the site's JupyterLite (tools/build_lite.py), relative to the page."""
-    lab = get_relative_url(f"{build_lite.SITE_FOLDER}/lab/index.html", page_url)
-    return f"{lab}?path={quote(notebook)}"
-
-
 def launch_links(page, config) -> str:
     """Download / Colab / Binder / practice links for one lesson page."""
     course = config.extra.get("course", {})
-    repository = course.get("repository", "")
-    branch = course.get("branch", "main")
     name = Path(page.file.src_uri).name
-    repo_path = f"notebooks/{name}"
     download = get_relative_url(f"{lesson_pages.SITE_LESSON_DIR}/{name}", page.url)
     links = [
         f'<a class="md-button" href="{download}" download>Download the notebook</a>',
-        f'<a class="md-button" href="{browser_lab_url(name, page.url)}">Run in your browser</a>',
-        f'<a class="md-button" href="https://colab.research.google.com/github/{repository}/blob/{branch}/{repo_path}">Open in Colab</a>',
-        f'<a class="md-button" href="https://mybinder.org/v2/gh/{repository}/{branch}?labpath={quote(repo_path, safe="")}">Open in Binder</a>',
     ]
+    cloud = cloud_links(course.get("repository", ""), course.get("branch") or "main", name)
+    links += cloud
     practice_src = f"practice/m{int(name[:2]):02d}.md"
     practice_note = ""
     if _practice_exists(practice_src):
@@ -275,9 +265,24 @@ def launch_links(page, config) -> str:
         + " ".join(links)
         + '</div><p class="lesson-static-note">This page shows the lesson as it ran when the '
         "site was built. Widgets and self-checks show their starting state: to move a slider "
-        "or check an answer, run the notebook (Binder, Colab, or <code>make lab</code> on "
-        f"your machine).{practice_note}</p>"
+        f"or check an answer, run the notebook ({'a launch button above, or ' if cloud else ''}"
+        f"<code>make lab</code> on your machine).{practice_note}</p>"
     )
+
+
+def cloud_links(repository: str, branch: str, name: str) -> list[str]:
+    """Colab and Binder buttons, only for a real repository (tools/course_repository.py); Colab
+    only when the lesson's setup cell installs the toolkit from it (tools/colab_setup.py)."""
+    if not repository:
+        return []
+    repo_path = f"notebooks/{name}"
+    links = []
+    if colab_setup.lesson_install_target(lesson_pages.NOTEBOOK_DIR / name) == repository:
+        colab = f"https://colab.research.google.com/github/{repository}/blob/{branch}/{repo_path}"
+        links.append(f'<a class="md-button" href="{colab}">Open in Colab</a>')
+    binder = f"https://mybinder.org/v2/gh/{repository}/{branch}?labpath={quote(repo_path, safe='')}"
+    links.append(f'<a class="md-button" href="{binder}">Open in Binder</a>')
+    return links
 
 
 _practice_sources: set[str] = set()
@@ -331,29 +336,16 @@ def on_post_build(config):
     target.mkdir(parents=True, exist_ok=True)
     for lesson in _lessons:
         shutil.copyfile(lesson.path, target / lesson.path.name)
-    # The in-browser course (cached: a build with no change only copies it into place).
-    lite = build_lite.build(Path(config.site_dir) / build_lite.SITE_FOLDER)
-    log.info("in-browser course: %s (%.1f MB)", lite, build_lite.size_mb(lite))
 
 
 def on_config(config):
-    """Fill the Colab/Binder repository from the git remote when mkdocs.yml leaves it blank."""
+    """The repository behind the Colab/Binder links: mkdocs.yml's, else the GitHub origin's, else
+    none — then no such links (tools/course_repository.py; a placeholder stops the build)."""
     course = config.extra.setdefault("course", {})
-    if not course.get("repository"):
-        try:
-            remote = subprocess.run(
-                ["git", "-C", str(REPO), "remote", "get-url", "origin"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            remote = ""
-        found = re.search(r"github\.com[:/]([^/]+/[^/.]+?)(?:\.git)?$", remote)
-        course["repository"] = found.group(1) if found else ""
+    try:
+        course["repository"] = course_repository.resolve(course.get("repository"), REPO)
+    except course_repository.RepositoryError as error:
+        raise PluginError(str(error)) from None
     if not course["repository"]:
-        log.warning(
-            "extra.course.repository (owner/name on GitHub) is not set: the lesson "
-            "pages' Colab and Binder links need it"
-        )
+        log.info("no course repository on GitHub known: the lessons get no Colab or Binder links")
     return config

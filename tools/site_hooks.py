@@ -12,7 +12,8 @@ What they do, in build order:
 4. **Lesson pages.** Point the widget and diagram loaders at the vendored scripts in
    ``assets/vendor/`` (offline at view time), add the download / Colab / Binder links, and
    rebuild the table of contents from the rendered headings so every anchor resolves.
-5. **Downloads.** Copy each clean source notebook next to its page for "Download".
+5. **Downloads.** Copy each clean source notebook next to its page for "Download", and build
+   the in-browser course into ``lite/`` (tools/build_lite.py) for "Run in your browser".
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from mkdocs.utils import get_relative_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import build_lite  # noqa: E402
 import colab_setup  # noqa: E402
 import course_repository  # noqa: E402
 import execute_lessons  # noqa: E402
@@ -244,6 +246,12 @@ def link_lessons(html: str, page_url: str) -> str:
     return NOTEBOOK_LINK.sub(to_page, html)
 
 
+def browser_lab_url(notebook: str, page_url: str) -> str:
+    """The lesson in the site's JupyterLite (tools/build_lite.py), relative to the page."""
+    lab = get_relative_url(f"{build_lite.SITE_FOLDER}/lab/index.html", page_url)
+    return f"{lab}?path={quote(notebook)}"
+
+
 def launch_links(page, config) -> str:
     """Download / Colab / Binder / practice links for one lesson page."""
     course = config.extra.get("course", {})
@@ -251,6 +259,7 @@ def launch_links(page, config) -> str:
     download = get_relative_url(f"{lesson_pages.SITE_LESSON_DIR}/{name}", page.url)
     links = [
         f'<a class="md-button" href="{download}" download>Download the notebook</a>',
+        f'<a class="md-button" href="{browser_lab_url(name, page.url)}">Run in your browser</a>',
     ]
     cloud = cloud_links(course.get("repository", ""), course.get("branch") or "main", name)
     links += cloud
@@ -336,6 +345,9 @@ def on_post_build(config):
     target.mkdir(parents=True, exist_ok=True)
     for lesson in _lessons:
         shutil.copyfile(lesson.path, target / lesson.path.name)
+    # The in-browser course (cached: a build with no change only copies it into place).
+    lite = build_lite.build(Path(config.site_dir) / build_lite.SITE_FOLDER)
+    log.info("in-browser course: %s (%.1f MB)", lite, build_lite.size_mb(lite))
 
 
 def on_config(config):

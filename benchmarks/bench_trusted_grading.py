@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path[:0] = [str(REPO / "tests" / "grader"), str(REPO / "tests")]  # the corpus, its paths
 
 import nbformat  # noqa: E402
 from test_grader_corpus import CORPUS, LIMITS, QUIZ, source_notebook  # noqa: E402

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from ci_skip_rule import pytest_runtest_makereport  # noqa: F401  (the CI rule for skips)
+from port_helpers import free_port, wait_for_port
 from scheduling import mark, schedule
 
-REPO = Path(__file__).resolve().parents[1]
+# Each folder has its own conftest.py, and pytest imports every one as module "conftest",
+# replacing the last. A test module written before the folders (`from conftest import
+# free_port`) meant this file: point "conftest" back at it before each test module is
+# imported. New code imports port_helpers (or paths) instead.
+_THIS = sys.modules[__name__]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):
+    sys.modules["conftest"] = _THIS
 
 
 def pytest_itemcollected(item):
@@ -34,25 +41,6 @@ def lab():
     session.reset()
     yield session
     session.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited early: {process.communicate()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout} s")
 
 
 @pytest.fixture(scope="module")

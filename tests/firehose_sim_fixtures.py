@@ -1,39 +1,24 @@
 """Fixtures for the tests of kinesis_lab.simulation.firehose: a fake account with the Kinesis
-fixes and the Firehose simulation installed, a simulated lab clock, real boto3 clients. Loaded
-with ``pytest_plugins = ["firehose_sim_fixtures"]``; helpers are in firehose_sim_helpers.py."""
+fixes and the Firehose simulation installed, real boto3 clients.
+
+Imported by the conftest.py of the folders that use them (tests/lab/simulation/firehose/,
+tests/lab/lessons/m09_firehose/): their names ``aws`` and ``shared_clients`` are also the
+Lambda SIMULATION's (tests/sim_lambda_fixtures.py), so no common parent can hold both.
+``fake_aws_credentials`` and ``lab_clock`` come from tests/lab/conftest.py; helpers are in
+firehose_sim_helpers.py."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from firehose_sim_helpers import BUCKET, REGION, START, Lab, make_clients
+from firehose_sim_helpers import BUCKET, Lab, make_clients
 from moto import mock_aws
 
 from kinesis_lab.core import clock
 from kinesis_lab.mock import fidelity
 from kinesis_lab.simulation import firehose
-
-
-@pytest.fixture
-def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No real AWS setting can leak in."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-
-
-@pytest.fixture
-def lab_clock(monkeypatch: pytest.MonkeyPatch) -> clock.SimulatedClock:
-    """A simulated lab clock at 2026-01-15T09:00:00Z for one test; the previous clock after."""
-    simulated = clock.SimulatedClock(START)
-    monkeypatch.setattr(clock, "_clock", simulated)
-    return simulated
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import botocore.session
 import nbformat
 from botocore import xform_name
+from paths import REPO
 
 from kinesis_grader.authoring import (
     SOLUTION_BEGIN,
@@ -25,7 +26,6 @@ from kinesis_grader.authoring import (
 from kinesis_grader.course import Course, leaks_in
 from kinesis_grader.feedback import feedback_text
 
-REPO = Path(__file__).resolve().parents[1]
 QUIZZES = Course.at(REPO / "quizzes").quizzes()
 # Test cells that show an expected value use these keywords; visible tests never do.
 EXPECTATION_TEXT = re.compile(r"\b(equals|close_to|one_of|same_items)\s*=")

@@ -4,8 +4,8 @@ Why: on two cores the quiz round trips, the lessons and the site dominate, and w
 one worker (`--dist loadfile`) left one worker idle for minutes. Each test gets a group:
 - its module, as loadfile did, so a module's fixtures are built once;
 - per quiz for the per-quiz round trips (a quiz's fixture is built once, quizzes spread);
-- per lesson for the lesson runs, blank (tests/test_notebooks.py) and answered
-  (tests/test_exercises.py), so both workers run lessons;
+- per lesson for the lesson runs, blank (tests/course/test_notebooks.py) and answered
+  (tests/course/test_exercises.py), so both workers run lessons;
 - one group for the site: it builds once and every site test reads that build.
 Groups run in this order: the blank lesson runs first (each writes the executed copy the site
 build reuses; tools/execute_lessons.py locks a lesson while it runs, so a build that reaches

@@ -1,8 +1,10 @@
 """Fixtures for the tests of the Lambda event source mapping SIMULATION: a fake account with
 the fidelity fixes, a simulated lab clock and real boto3 clients.
 
-Loaded by the test modules with ``pytest_plugins = ["sim_lambda_fixtures"]``; what they
-import lives in sim_lambda_helpers.py. Clients are
+Imported by the conftest.py of the folders that use them (tests/lab/simulation/lambda/,
+tests/lab/lessons/m08_lambda/, tests/lab/widgets/): their names ``aws`` and ``shared_clients``
+are also the Firehose SIMULATION's (tests/firehose_sim_fixtures.py), so no common parent can
+hold both. What the tests import lives in sim_lambda_helpers.py. Clients are
 made once per session (building one costs ~0.1 s) and ``mock_aws()`` intercepts them per test;
 they are passed to every mapping so that it makes none of its own.
 """

@@ -25,8 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import yaml
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SITE_SRC = REPO / "site"
 SITE_OUT = REPO / "build" / "site"
 STAMP = REPO / "build" / ".site-build-stamp"

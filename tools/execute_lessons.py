@@ -110,7 +110,7 @@ def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> lis
 
     With ``reruns`` the lesson then runs again in the same kernel (learners re-run cells all
     the time, so a lesson must be idempotent: "stream already exists" and the like show up
-    only then). tests/test_notebooks.py runs every lesson this way and so fills the site's
+    only then). tests/course/test_notebooks.py runs every lesson this way and so fills the site's
     cache as it goes: one execution serves both. Returns the seconds of each pass, kernel
     start excluded; raises LessonExecutionError naming the lesson, the pass and the cells.
     """

@@ -1,6 +1,6 @@
 """Write site/what-is-simulated.md from kinesis_lab.simulation.catalogue (its one home).
 
-Run: python tools/gen_simulation_page.py   (tests/test_simulation_catalogue.py checks that the
+Run: python tools/gen_simulation_page.py   (tests/lab/simulation/test_simulation_catalogue.py checks that the
 committed page is current).
 """
 

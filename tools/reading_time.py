@@ -14,7 +14,7 @@ uses, kept simple so that anyone can recompute it by hand:
 - outputs are not counted (lessons are committed without them) nor are raw cells.
 
 Run ``python tools/reading_time.py`` for one line per lesson, longest flagged; pass notebook
-paths to measure only those. tests/test_reading_time.py holds lessons to the limit.
+paths to measure only those. tests/course/test_reading_time.py holds lessons to the limit.
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def _cell_errors(cell: nbformat.NotebookNode) -> list[str]:
 def blank_problems(executed: nbformat.NotebookNode) -> list[str]:
     """What is wrong in a lesson executed as learners get it: a check that does not say "not yet".
 
-    tests/test_notebooks.py runs every lesson blank anyway (tools/execute_lessons.py); this
+    tests/course/test_notebooks.py runs every lesson blank anyway (tools/execute_lessons.py); this
     reads that run's outputs, so the blank side of every exercise costs no run of its own.
     """
     found = []
@@ -245,7 +245,7 @@ def run_lesson(
 ) -> LessonResult:
     """Run one lesson, answers filled in (or blank), recording each exercise cell's calls.
 
-    With ``reruns`` the lesson then runs again in the same kernel (tests/test_exercises.py
+    With ``reruns`` the lesson then runs again in the same kernel (tests/course/test_exercises.py
     does: the answered lesson re-run is where "already exists" breaks); problems of a later
     pass are reported with its name, calls are read from the first pass."""
     notebook = nbformat.read(path, as_version=4)

@@ -7,7 +7,7 @@ course order and moves each key to the position used least so far (ties broken b
 the question, so the result never depends on a random seed); the distractors keep their
 order, and an `answer=` index follows its option. Options that are all numbers keep the order
 they were written in (ascending values read best). Running it twice changes nothing;
-tests/test_self_check_balance.py checks that the committed notebooks are its output.
+tests/course/test_self_check_balance.py checks that the committed notebooks are its output.
 
     python tools/self_check_order.py           # rewrite the notebooks
     python tools/self_check_order.py --check   # exit 1 if a notebook would change

@@ -6,7 +6,7 @@ finds it by running the ``alembic heads`` command in a fresh Python (nbgrader.ap
 course folder — the first `make release` or `make grade` of a class, and every private course
 copy the test suite makes. The head is a property of the installed nbgrader, so it is read here
 from the same migration scripts with alembic's own API, once per process. Existing gradebooks
-never ask for it. The result is checked against the command's in tests/test_grader_alembic.py.
+never ask for it. The result is checked against the command's in tests/grader/test_grader_alembic.py.
 """
 
 from __future__ import annotations

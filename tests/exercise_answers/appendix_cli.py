@@ -1,7 +1,7 @@
 """Reference answers for notebooks/appendix_cli.ipynb (CANARY-ANSWER-appendix_cli).
 
 Never shipped to learners: not in notebooks/, labs/ or the site. Each ``# %% <exercise id>``
-section replaces the notebook cell whose metadata names that exercise; tests/test_cli_lab.py
+section replaces the notebook cell whose metadata names that exercise; tests/course/test_cli_lab.py
 runs the appendix that way (tools/run_exercises.py takes only the numbered lessons).
 
 The answer is one shell command. A .py file cannot hold the notebook's ``!aws …`` form, so it

@@ -15,7 +15,7 @@ Start, as root, from the repository: ``.venv/bin/jupyterhub -f tools/hub/jupyter
 with ``KINESIS_HUB_LEARNERS`` and ``KINESIS_HUB_INSTRUCTORS`` (comma-separated account names),
 and optionally ``KINESIS_HUB_COURSE_ENV`` (default /opt/kinesis-course) and
 ``KINESIS_COURSE_EXCHANGE`` (default /srv/nbgrader/exchange), in the environment.
-tests/test_jupyterhub_class.py loads this file and changes only the authenticator (no
+tests/course/test_jupyterhub_class.py loads this file and changes only the authenticator (no
 passwords), the ports and the state folder.
 """
 

@@ -96,7 +96,7 @@ def test_rewriting_is_idempotent_and_replaces_another_repositorys_guard():
     assert colab_setup.with_guard(once, REPOSITORY) == once
     moved = colab_setup.with_guard(once, "octo-org/kinesis-course-2026", "spring")
     assert colab_setup.install_target(moved) == "octo-org/kinesis-course-2026"
-    assert moved.count("import kinesis_lab  # noqa") == 1
+    assert moved.count("    import kinesis_lab\n") == 1
     assert colab_setup.with_guard(moved, REPOSITORY) == once
 
 

@@ -5,7 +5,7 @@ place a lesson runs (`make lab`, Binder, the class hub, the in-browser course, t
 has it installed, so the install must fire only when the import fails:
 
     try:  # the course toolkit; only a fresh machine such as Colab lacks it
-        import kinesis_lab  # noqa: F401
+        import kinesis_lab
     except ImportError:
         %pip install --quiet "kinesis-lab @ git+https://github.com/OWNER/NAME@BRANCH"
 
@@ -35,7 +35,7 @@ import course_repository  # noqa: E402
 
 NOTEBOOKS = course_repository.REPO / "notebooks"
 GUARD_FIRST = "try:  # the course toolkit; only a fresh machine such as Colab lacks it"
-GUARD_IMPORT = "    import kinesis_lab  # noqa: F401"
+GUARD_IMPORT = "    import kinesis_lab"
 GUARD_EXCEPT = "except ImportError:"
 NO_REPOSITORY = '    raise ImportError("kinesis_lab is not installed: open this lesson with `make lab`") from None'
 INSTALL = re.compile(

@@ -11,7 +11,15 @@ STREAM = "telemetry"
 remove_stream(lab.kinesis, STREAM)
 
 lab.kinesis.create_stream(StreamName=STREAM, ShardCount=4)
-lab.kinesis.get_waiter("stream_exists").wait(StreamName=STREAM)
+lab.kinesis.get_waiter("stream_exists").wait(StreamName=STREAM, WaiterConfig={"Delay": 1})
+
+# %% m01-waiter
+FIRST = "first-writes"
+remove_stream(lab.kinesis, FIRST)
+
+lab.kinesis.create_stream(StreamName=FIRST, ShardCount=1)
+lab.kinesis.get_waiter("stream_exists").wait(StreamName=FIRST, WaiterConfig={"Delay": 1})
+lab.kinesis.put_record(StreamName=FIRST, PartitionKey="k", Data=b"first")
 
 # %% m01-hash-key
 KEYS = ["sensor-4", "sensor-2", "device-a", "truck-42", "sensor-10"]

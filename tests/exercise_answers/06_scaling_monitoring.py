@@ -34,3 +34,4 @@ lab.kinesis.split_shard(StreamName=POSTS, ShardToSplit=HOT, NewStartingHashKey=s
 lab.kinesis.update_shard_count(
     StreamName=SCALING, TargetShardCount=8, ScalingType="UNIFORM_SCALING"
 )
+lab.kinesis.get_waiter("stream_exists").wait(StreamName=SCALING, WaiterConfig={"Delay": 1})

@@ -541,6 +541,10 @@ def ensure_shard_count(kinesis: Any, stream_name: str, target: int) -> bool:
     kinesis.update_shard_count(
         StreamName=stream_name, TargetShardCount=target, ScalingType="UNIFORM_SCALING"
     )
+    # UPDATING until done; the next change would get ResourceInUseException (F120)
+    kinesis.get_waiter("stream_exists").wait(
+        StreamName=stream_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
     print(
         f"(so that the lesson can go on, the lab scaled {stream_name} to {target} shards for you)"
     )

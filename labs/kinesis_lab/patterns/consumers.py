@@ -11,11 +11,12 @@ the three things that break a naive loop:
 - the end of a closed shard: no ``NextShardIterator``, and ``ChildShards`` to move on to (F22).
 
 Here: a checkpoint file (what the KCL keeps in its DynamoDB lease table, F28), the poll loop
-(:func:`poll_shard`), the reference re-acquire (:func:`iterator_after`) and the check for the
-learner's own (:func:`check_reacquire`). Time is the lab clock (:mod:`kinesis_lab.core.clock`):
-the waits are instant on a simulated clock. Errors are recognised by their code, so the loop
-works with any client — the lab's (whose SDK retries throttles by itself) or one with retries
-off (:func:`no_retry_client`), which shows each throttle as AWS sends it.
+(:func:`poll_shard`), the reference re-acquire (:func:`iterator_after`) and the checks of the
+learner's own loops (:func:`check_first_polls`, :func:`check_scenario`). Time is the lab clock
+(:mod:`kinesis_lab.core.clock`): the waits are instant on a simulated clock. Errors are
+recognised by their code, so the loop works with any client — the lab's (whose SDK retries
+throttles by itself) or one with retries off (:func:`no_retry_client`), which shows each
+throttle as AWS sends it.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import ClientError
 
 from ..clients.readers import list_all_shards
 from ..core import clock
-from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK, is_blank
+from ..core.checks import FAIL_MARK, PASS_MARK, TODO_MARK
 from ..core.facts import GET_RECORDS_THROTTLE_BACKOFF_SECONDS, SHARD_ITERATOR_TTL_SECONDS
 from ..data.records import decode
 
@@ -298,198 +299,6 @@ def poll_shard(
     return run
 
 
-# ---------------------------------------------------------------------------------------------
-# The check for the learner's re-acquire function
-# ---------------------------------------------------------------------------------------------
-
-CHECK_STREAM = "m4-expiry-check"
-CHECK_KEY = "sensor-7"
-CHECK_FIRST_RECORDS = 30
-CHECK_LATE_RECORDS = 10
-CHECK_LIMIT = 5
-CHECK_PAUSE_SECONDS = SHARD_ITERATOR_TTL_SECONDS + 60  # longer than an iterator lives (F9)
-
-
-class _Blank(Exception):
-    """The learner's function still returns ``...``."""
-
-
-class _NotAnIterator(Exception):
-    """The learner's function returned something that is not an iterator string."""
-
-
-@dataclass(frozen=True)
-class ReacquireOutcome:
-    """What a consumer handled when its iterator expired twice (see :func:`run_reacquire`)."""
-
-    expected: tuple[int, ...]
-    handled: tuple[int, ...]
-    expiries: int
-    stopped: str
-
-    @property
-    def missed(self) -> tuple[int, ...]:
-        seen = set(self.handled)
-        return tuple(n for n in self.expected if n not in seen)
-
-    @property
-    def repeated(self) -> int:
-        return len(self.handled) - len(set(self.handled))
-
-    @property
-    def in_order(self) -> bool:
-        return list(self.handled) == sorted(self.handled)
-
-    @property
-    def ok(self) -> bool:
-        return self.handled == self.expected and self.expiries > 0
-
-
-def run_reacquire(lab: Any, fresh_iterator: Reacquire) -> ReacquireOutcome:
-    """Run a consumer whose iterator expires twice, re-acquiring with ``fresh_iterator``.
-
-    SIMULATION (needs the lab's simulated clock): a one-shard stream holds readings 1–30;
-    the consumer reads 5 per poll. After poll 2 it stalls for 6 minutes — longer than an
-    iterator lives (F9) — while readings 31–40 arrive; after poll 5 it stalls again. Each
-    stall ends in ``ExpiredIteratorException``, and the consumer asks
-    ``fresh_iterator(kinesis, stream_name, shard_id, last_checkpoint)`` for a new iterator.
-    """
-    kinesis = lab.kinesis
-    lab.create_stream(CHECK_STREAM, shard_count=1)
-    shard_id = list_all_shards(kinesis, CHECK_STREAM)[0]["ShardId"]
-
-    def write(numbers: range) -> None:
-        kinesis.put_records(
-            StreamName=CHECK_STREAM,
-            Records=[
-                {"PartitionKey": CHECK_KEY, "Data": json.dumps({"reading": n}).encode()}
-                for n in numbers
-            ],
-        )
-
-    total = CHECK_FIRST_RECORDS + CHECK_LATE_RECORDS
-    write(range(1, CHECK_FIRST_RECORDS + 1))
-    handled: list[int] = []
-
-    def after_poll(number: int) -> None:
-        if number == 2:
-            clock.advance(CHECK_PAUSE_SECONDS)
-            write(range(CHECK_FIRST_RECORDS + 1, total + 1))
-        elif number == 5:
-            clock.advance(CHECK_PAUSE_SECONDS)
-        else:
-            clock.advance(DEFAULT_POLL_INTERVAL_SECONDS)
-
-    def learners(client: Any, stream: str, shard: str, checkpoint: str | None) -> Any:
-        if checkpoint is None:  # the first iterator: the check itself starts at the oldest
-            return iterator_after(client, stream, shard, None)
-        iterator = fresh_iterator(client, stream, shard, checkpoint)
-        if is_blank(iterator):
-            raise _Blank
-        if not isinstance(iterator, str):
-            raise _NotAnIterator(type(iterator).__name__)
-        return iterator
-
-    run = poll_shard(
-        kinesis,
-        CHECK_STREAM,
-        shard_id,
-        lambda record: handled.append(decode(record)["reading"]),
-        MemoryCheckpoints(),
-        limit=CHECK_LIMIT,
-        max_polls=40,
-        reacquire=learners,
-        after_poll=after_poll,
-    )
-    return ReacquireOutcome(
-        tuple(range(1, total + 1)), tuple(handled), run.count("expired"), run.stopped
-    )
-
-
-def _reacquire_hint(outcome: ReacquireOutcome) -> str:
-    if outcome.stopped.startswith("max_polls"):
-        return (
-            "every poll failed as expired: return a NEW iterator from GetShardIterator, not "
-            "one you had before (each lives 5 minutes, F9)."
-        )
-    if outcome.missed and not outcome.handled[CHECK_LIMIT * 2 :]:
-        return (
-            "after the first expiry nothing more was read: LATEST (and AT_TIMESTAMP 'now') start "
-            "after the newest record, so every record not yet handled is skipped."
-        )
-    if outcome.missed:
-        return (
-            "records were skipped. The new iterator must start right after the last record "
-            "you handled — its sequence number is last_checkpoint."
-        )
-    if outcome.repeated and outcome.repeated <= outcome.expiries:
-        return (
-            "one record is handled twice per expiry: AT_SEQUENCE_NUMBER starts AT the "
-            "checkpointed record, which was already handled. Which type starts just after it?"
-        )
-    if outcome.repeated:
-        return (
-            "the consumer went back to the start of the shard: TRIM_HORIZON re-reads "
-            "everything. Start from the checkpoint instead."
-        )
-    return "compare the iterator types of F10: which one starts just after a sequence number?"
-
-
-def check_reacquire(lab: Any, fresh_iterator: Reacquire) -> bool:
-    """Check a learner's ``fresh_iterator(kinesis, stream_name, shard_id, last_checkpoint)``:
-    after two iterator expiries, every reading must be handled once — none missed, none
-    repeated, in order. Prints ✓ / ✗ / "not yet" lines; never raises."""
-    if not clock.get_clock().simulated:
-        print(
-            f"{TODO_MARK} this check needs the simulated lab clock (it waits 12 minutes): run "
-            "lab.use_simulated_clock() first."
-        )
-        return False
-    try:
-        outcome = run_reacquire(lab, fresh_iterator)
-    except _Blank:
-        print(f"{TODO_MARK} fresh iterator: not yet — replace the ... with your answer.")
-        return False
-    except _NotAnIterator as returned:
-        print(
-            f"{FAIL_MARK} your function returned a {returned}, not an iterator string\n"
-            '    hint: get_shard_iterator(...) answers a dict; return its ["ShardIterator"].'
-        )
-        return False
-    except (ClientError, ParamValidationError) as error:
-        print(f"{FAIL_MARK} GetShardIterator refused the call: {str(error)[:160]}")
-        print(
-            "    hint: StreamName, ShardId, ShardIteratorType — one of the five types (F10) — "
-            "and, for the *_SEQUENCE_NUMBER types, StartingSequenceNumber."
-        )
-        return False
-    except Exception as error:  # a learner's function must never stop the lesson
-        print(f"{FAIL_MARK} your function raised {type(error).__name__}: {str(error)[:120]}")
-        return False
-    if outcome.expiries == 0:
-        print(f"{FAIL_MARK} the iterator never expired: is the lab clock simulated?")
-        return False
-    label = f"iterator expired {outcome.expiries}×, consumer resumed"
-    if outcome.ok:
-        print(
-            f"{PASS_MARK} {label}: all {len(outcome.expected)} readings handled once each, in "
-            "order — nothing missed, nothing repeated."
-        )
-        return True
-    problems = []
-    if outcome.missed:
-        problems.append(f"{len(outcome.missed)} reading(s) never handled")
-    if outcome.repeated:
-        problems.append(f"{outcome.repeated} handled twice")
-    if not problems and not outcome.in_order:
-        problems.append("readings handled out of order")
-    if not problems:
-        problems.append(f"the consumer stopped early ({outcome.stopped})")
-    print(f"{FAIL_MARK} {label}: {', '.join(problems)}.")
-    print(f"    hint: {_reacquire_hint(outcome)}")
-    return False
-
-
 def iterator_types_table(results: Mapping[str, list[int]]) -> str:
     """``{iterator type: reading numbers returned}`` as lines, for the lesson's comparison."""
     width = max((len(name) for name in results), default=0)
@@ -511,6 +320,8 @@ def iterator_types_table(results: Mapping[str, list[int]]) -> str:
 # learner's cell is blank.
 
 SCENARIO_STREAM = "m4-consumer-check"
+CHECK_KEY = "sensor-7"
+CHECK_PAUSE_SECONDS = SHARD_ITERATOR_TTL_SECONDS + 60  # longer than an iterator lives (F9)
 SCENARIO_FIRST, SCENARIO_LATE, SCENARIO_RESTART = 30, 10, 5
 POLL_WATCH_ID = "kinesis-lab-poll-watch"
 

@@ -1,5 +1,5 @@
 """The polling consumer of lesson M4: checkpoints, throttles (F3, F66), expiry (F9), closed
-shards (F22), and the check of the learner's re-acquire function."""
+shards (F22), and the checks of the learner's own loops."""
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ from kinesis_lab.core import clock
 from kinesis_lab.core.facts import SHARD_ITERATOR_TTL_SECONDS
 from kinesis_lab.data import decode
 from kinesis_lab.patterns.consumers import (
-    CHECK_FIRST_RECORDS,
-    CHECK_LATE_RECORDS,
     CheckpointFile,
     MemoryCheckpoints,
     PollWatch,
     check_first_polls,
-    check_reacquire,
     check_scenario,
     check_stream_consumer,
     child_shard_ids,
@@ -28,7 +25,6 @@ from kinesis_lab.patterns.consumers import (
     no_retry_client,
     poll_shard,
     reference_consume,
-    run_reacquire,
     run_scenario,
     short_sequence_number,
 )
@@ -226,119 +222,6 @@ def test_other_errors_are_not_swallowed(sim_lab):
     sim_lab.create_stream(STREAM, shard_count=1)
     with pytest.raises(sim_lab.kinesis.exceptions.ResourceNotFoundException):
         poll_shard(sim_lab.kinesis, STREAM, "shardId-000000000009", print, MemoryCheckpoints())
-
-
-# --- the check of the learner's re-acquire ----------------------------------------------------
-
-
-def after(kinesis, stream, shard, checkpoint):
-    return kinesis.get_shard_iterator(
-        StreamName=stream,
-        ShardId=shard,
-        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-        StartingSequenceNumber=checkpoint,
-    )["ShardIterator"]
-
-
-def at(kinesis, stream, shard, checkpoint):
-    return kinesis.get_shard_iterator(
-        StreamName=stream,
-        ShardId=shard,
-        ShardIteratorType="AT_SEQUENCE_NUMBER",
-        StartingSequenceNumber=checkpoint,
-    )["ShardIterator"]
-
-
-def trim_horizon(kinesis, stream, shard, checkpoint):
-    return kinesis.get_shard_iterator(
-        StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-    )["ShardIterator"]
-
-
-def latest(kinesis, stream, shard, checkpoint):
-    return kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="LATEST")[
-        "ShardIterator"
-    ]
-
-
-def test_run_reacquire_expires_twice_and_counts_what_was_handled(sim_lab):
-    outcome = run_reacquire(sim_lab, after)
-    total = CHECK_FIRST_RECORDS + CHECK_LATE_RECORDS
-    assert outcome.expiries == 2
-    assert outcome.handled == tuple(range(1, total + 1)) and outcome.ok
-    assert outcome.missed == () and outcome.repeated == 0 and outcome.in_order
-
-
-def test_check_reacquire_passes_after_sequence_number(sim_lab, capsys):
-    assert check_reacquire(sim_lab, after) is True
-    assert "✓" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("function", "problem", "hint"),
-    [
-        (at, "2 handled twice", "AT_SEQUENCE_NUMBER starts AT"),
-        (trim_horizon, "handled twice", "TRIM_HORIZON"),
-        (latest, "never handled", "LATEST"),
-    ],
-)
-def test_check_reacquire_explains_each_wrong_iterator_type(
-    sim_lab, capsys, function, problem, hint
-):
-    assert check_reacquire(sim_lab, function) is False
-    out = capsys.readouterr().out
-    assert "✗" in out and problem in out and hint in out
-
-
-def test_check_reacquire_says_not_yet_for_the_blank(sim_lab, capsys):
-    assert check_reacquire(sim_lab, lambda kinesis, stream, shard, checkpoint: ...) is False
-    assert "not yet" in capsys.readouterr().out
-
-
-def test_check_reacquire_wants_the_iterator_string(sim_lab, capsys):
-    def whole_response(kinesis, stream, shard, checkpoint):
-        return kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
-        )
-
-    assert check_reacquire(sim_lab, whole_response) is False
-    assert '["ShardIterator"]' in capsys.readouterr().out
-
-
-def test_check_reacquire_reports_refused_and_crashing_calls(sim_lab, capsys):
-    def blank_type(kinesis, stream, shard, checkpoint):
-        return kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType=...)
-
-    def wrong_type(kinesis, stream, shard, checkpoint):
-        return kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard, ShardIteratorType="AFTER_CHECKPOINT"
-        )
-
-    def crashes(kinesis, stream, shard, checkpoint):
-        raise KeyError("oops")
-
-    assert check_reacquire(sim_lab, blank_type) is False
-    assert check_reacquire(sim_lab, wrong_type) is False
-    assert check_reacquire(sim_lab, crashes) is False
-    out = capsys.readouterr().out
-    assert out.count("GetShardIterator refused the call") == 2
-    assert "raised KeyError" in out
-
-
-def test_check_reacquire_notices_a_stale_iterator(sim_lab, capsys):
-    stale = {}
-
-    def keeps_the_first(kinesis, stream, shard, checkpoint):
-        stale.setdefault("iterator", after(kinesis, stream, shard, checkpoint))
-        return stale["iterator"]
-
-    assert check_reacquire(sim_lab, keeps_the_first) is False
-    assert "NEW iterator" in capsys.readouterr().out
-
-
-def test_check_reacquire_needs_the_simulated_clock(wiped_lab, capsys):
-    assert check_reacquire(wiped_lab, after) is False
-    assert "lab.use_simulated_clock()" in capsys.readouterr().out
 
 
 # --- the learner's own loop: watched, run in the check's scenarios, checked ------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..core import clock
 from ..mock.behaviour import apply_mock_behaviour
-from . import netguard
+from . import browser, netguard
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
@@ -77,6 +77,7 @@ def start_endpoint(
 
     With ``simulated_clock`` lab time stands still until advanced through the clock control
     API (:mod:`kinesis_lab.account.clockcontrol`)."""
+    browser.refuse("endpoint")
     if not netguard.is_loopback_host(host):
         raise EndpointError(
             f"The lab endpoint only listens on this machine (127.0.0.1), not {host!r}."

@@ -21,7 +21,7 @@ from botocore.config import Config
 
 from ..core import clock
 from ..mock.behaviour import apply_mock_behaviour, remove_simulations
-from . import netguard, retrysleep
+from . import browser, netguard, retrysleep
 from .awsenv import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, ScrubbedEnvironment
 from .labresources import cleanup_lab_resources, mark_lab_resources
 
@@ -275,6 +275,9 @@ def start_lab(
     settings = resolve_settings(
         target, region, endpoint_url, i_accept_aws_costs, fidelity_fixes, limits
     )
+    if settings.target != "mock":
+        browser.refuse("target")
+    browser.install_messages()
     if _current is not None and _current.settings == settings:
         if not quiet:
             print(_current.describe())

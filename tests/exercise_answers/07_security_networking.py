@@ -29,9 +29,25 @@ lab.kinesis.start_stream_encryption(
 )
 wait_until_active()
 
-# %% m07-producer-actions
-my_producer_actions = {"kinesis:PutRecord", "kinesis:PutRecords", "kms:GenerateDataKey"}
-producer_ok = check_actions("producer", my_producer_actions)
+# %% m07-producer-policy
+producer_policy_arn = f"arn:aws:iam::{lab.account_id}:policy/orders-producer"
+remove_iam_policy(lab.client("iam"), producer_policy_arn)
+
+least_privilege = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["kinesis:PutRecords", "kinesis:PutRecord"],
+            "Resource": stream_arn,
+        },
+        {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": key["Arn"]},
+    ],
+}
+created = lab.client("iam").create_policy(
+    PolicyName="orders-producer", PolicyDocument=json.dumps(least_privilege)
+)
+
 
 # %% m07-consumer-actions
 my_consumer_actions = {

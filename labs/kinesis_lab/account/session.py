@@ -115,15 +115,12 @@ class Lab:
     def create_stream(
         self, name: str, shard_count: int = 1, on_demand: bool = False, **kwargs: Any
     ) -> str:
-        """(Re)create a stream and wait until it is ACTIVE: re-running a cell starts clean."""
+        """(Re)create a stream and wait until it is ACTIVE: re-running a cell starts clean (a
+        stream still DELETING from an earlier run is waited out, F120)."""
+        from ..clients.resources import delete_stream
+
         kinesis = self.kinesis
-        try:
-            kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
-            kinesis.get_waiter("stream_not_exists").wait(
-                StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
-            )
-        except kinesis.exceptions.ResourceNotFoundException:
-            pass
+        delete_stream(kinesis, name)
         if on_demand:
             kinesis.create_stream(
                 StreamName=name, StreamModeDetails={"StreamMode": "ON_DEMAND"}, **kwargs

@@ -10,7 +10,8 @@ uses, kept simple so that anyone can recompute it by hand:
   blocks (```` ``` ````/``~~~``) and inline code spans (`` `like_this` ``) — code is read at
   code speed, not prose speed, and a fenced block in markdown is usually sample output;
 - **code lines**: every line of every code cell, blank lines and comments included (a reader
-  still scans them);
+  still scans them) — except the setup cell's Colab install guard (tools/colab_setup.py), the
+  same four lines of machinery in every lesson, which no one reads as the lesson;
 - outputs are not counted (lessons are committed without them) nor are raw cells.
 
 Run ``python tools/reading_time.py`` for one line per lesson, longest flagged; pass notebook
@@ -24,6 +25,9 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from colab_setup import split_guard  # noqa: E402  (tools/ is not a package)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
@@ -76,11 +80,17 @@ def code_lines(code: str) -> int:
 
 def measure_notebook(notebook: dict, name: str = "") -> ReadingTime:
     words = lines = 0
+    first_code = True
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") == "markdown":
             words += prose_words(cell_source(cell))
         elif cell.get("cell_type") == "code":
-            lines += code_lines(cell_source(cell))
+            source = cell_source(cell)
+            if first_code:  # the setup cell: its install guard is not lesson content
+                before, _guard, after = split_guard(source)
+                source = "\n".join(before + after)
+                first_code = False
+            lines += code_lines(source)
     return ReadingTime(name, words, lines)
 
 

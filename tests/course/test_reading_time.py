@@ -93,3 +93,17 @@ def test_lesson_reads_within_the_limit(path):
     assert measured.minutes <= reading_time.LIMIT_MINUTES, (
         f"{measured.line()}: split the lesson or trim it (limit {reading_time.LIMIT_MINUTES} min)"
     )
+
+
+def test_the_setup_cells_install_guard_is_not_read():
+    """The Colab guard (tools/colab_setup.py) is the same machinery in every lesson."""
+    import colab_setup
+
+    plain = "# Setup\nfrom kinesis_lab import start_lab\n\nlab = start_lab()"
+    guarded = colab_setup.with_guard(plain, "octo-org/kinesis-course")
+    assert guarded.count("\n") > plain.count("\n")
+    for setup in (plain, guarded):
+        measured = reading_time.measure_notebook(
+            notebook(nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell("x = 1"))
+        )
+        assert measured.code_lines == 5  # the setup's four lines and the lesson's one

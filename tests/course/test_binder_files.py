@@ -16,7 +16,6 @@ import re
 import shlex
 import sys
 from functools import cache
-from pathlib import Path
 
 import nbformat
 import tomllib
@@ -24,8 +23,8 @@ from IPython.core.inputtransformer2 import TransformerManager
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 BINDER = REPO / "binder"
 # Files repo2docker reads from binder/ (its "configuration files"); anything else is a typo.
 REPO2DOCKER_FILES = {

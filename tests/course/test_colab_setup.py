@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import builtins
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import colab_setup  # noqa: E402  (tools/ is not a package)
 import course_repository  # noqa: E402

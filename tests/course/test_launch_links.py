@@ -3,7 +3,7 @@
 The repository comes from mkdocs.yml's extra.course.repository or the GitHub ``origin`` remote
 (tools/course_repository.py); with neither, a lesson page has no Colab or Binder button. Colab
 also needs the lesson's setup cell to install the toolkit from that repository
-(tools/colab_setup.py). The built site's own check is in tests/test_site_links.py.
+(tools/colab_setup.py). The built site's own check is in tests/course/test_site_links.py.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
+from paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 import colab_setup  # noqa: E402  (tools/ is not a package)
 import course_repository  # noqa: E402

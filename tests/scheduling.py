@@ -24,6 +24,8 @@ SITE_MODULES = (
     "test_site_links.py",
     "test_site_leaks.py",
     "test_site_browser.py",
+    "test_lite_build.py",
+    "test_lite_browser.py",
 )
 PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
 # One group per lesson (~4–10 s each): they spread over both workers.
@@ -36,14 +38,23 @@ BLANK_LESSON_MODULE = "test_notebooks.py"
 # machine, December 2026, loaded); the per-quiz trusted groups (~25–50 s each), the answered
 # lessons and everything else fill in after them.
 HEAVIEST_FIRST = (
+    "test_jupyterhub_class.py",  # ~110: a hub, three learners, a graded quiz
+    "local-target-0",  # ~80: half the notebooks against kinesis-lab endpoint (its own groups)
+    "local-target-1",  # ~80
     "test_quizzes_watchdog.py",  # ~90
     "test_grader_corpus.py",  # ~90
     "test_quizzes_roundtrip.py:a02_fraud",  # ~55
+    "test_cli_lab.py",  # ~40
     "test_quizzes_cli.py",  # ~40
 )
 
 
 def group_of(item: pytest.Item) -> str:
+    """The test's group: the one its module gives it (an xdist_group mark), else by the rules
+    above."""
+    for marker in getattr(item, "own_markers", []):
+        if marker.name == "xdist_group" and marker.args:
+            return str(marker.args[0])
     module = item.path.name
     if module in SITE_MODULES:
         return SITE
@@ -64,7 +75,8 @@ def mark(item: pytest.Item) -> None:
     into the "@group" suffix of the test's id (which is what its scheduler reads); a mark
     added in a late collection hook is never seen, and every test becomes its own unit.
     """
-    item.add_marker(pytest.mark.xdist_group(group_of(item)))
+    if not any(m.name == "xdist_group" for m in getattr(item, "own_markers", [])):
+        item.add_marker(pytest.mark.xdist_group(group_of(item)))
 
 
 def rank_of(group: str) -> int:

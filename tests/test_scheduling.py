@@ -53,6 +53,14 @@ def test_lesson_runs_get_a_group_each_and_their_modules_keep_the_rest():
     assert group_of(other) == "test_exercises.py"
 
 
+def test_a_group_a_module_declares_itself_is_kept():
+    item = FakeItem("test_local_target.py", "t")
+    item.own_markers = [pytest.mark.xdist_group("local-target-1").mark]
+    assert group_of(item) == "local-target-1"
+    mark(item)
+    assert item.markers == []  # no second group mark
+
+
 def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_within():
     items = [
         FakeItem("test_keys.py", "a"),
@@ -86,7 +94,17 @@ def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_wit
 @pytest.mark.parametrize("group", HEAVIEST_FIRST)
 def test_every_heavy_group_names_a_real_test_module(group):
     assert "@" not in group and "]" not in group  # xdist would not see the group
-    assert list(Path(__file__).parent.rglob(group.split(":")[0])), group  # in any test folder
+    module = group.split(":")[0]
+    if module.endswith(".py"):
+        assert list(Path(__file__).parent.rglob(module)), group  # in any test folder
+    else:  # a group a test module declares itself, e.g. xdist_group(f"local-target-{n}")
+        prefix = group.rstrip("0123456789")
+        declared = [
+            path
+            for path in Path(__file__).parent.rglob("test_*.py")
+            if f'xdist_group(f"{prefix}' in path.read_text(encoding="utf-8")
+        ]
+        assert declared, group
 
 
 pytest_plugins = ["pytester"]

@@ -9,7 +9,8 @@
 #   (labs/kinesis_grader/sandbox.py); util-linux's prlimit and setpriv, which drop limits and
 #   privileges inside it. Used by `make grade` and the grading tests.
 # - browser: chromium (/usr/bin/chromium), Debian's browser, driven by Playwright in
-#   tests/course/test_site_browser.py (never `playwright install`: the browser comes from Debian).
+#   tests/course/test_site_browser.py and tests/course/test_lite_browser.py (never
+#   `playwright install`: the browser comes from Debian).
 # - hub: nodejs and npm, which install and run JupyterHub's proxy (configurable-http-proxy, from
 #   the npm registry: tools/hub/install_proxy.sh) for tests/course/test_jupyterhub_class.py. Skipped
 #   when node and npm are already there (any Node.js >= 18 runs the pinned proxy).

@@ -36,3 +36,4 @@ orders_arn = lab.kinesis.describe_stream_summary(StreamName=ORDERS)["StreamDescr
     "StreamARN"
 ]
 lab.kinesis.update_stream_mode(StreamARN=orders_arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+lab.kinesis.get_waiter("stream_exists").wait(StreamName=ORDERS, WaiterConfig={"Delay": 1})

@@ -12,7 +12,7 @@ RULE = (Path(__file__).parent / "ci_skip_rule.py").read_text()
 
 TESTS = """
 import pytest
-from conftest import surroundings
+from ci_skip_rule import surroundings
 
 def test_needs_a_tool():
     pytest.skip("needs bubblewrap: bwrap is missing here")

@@ -21,7 +21,7 @@ import urllib.request
 import nbformat
 import pytest
 from paths import REPO
-from port_helpers import free_port, wait_for_port
+from port_helpers import running_endpoint
 
 sys.path.insert(0, str(REPO / "tools"))
 import execute_lessons  # noqa: E402  (tools/ is not a package)
@@ -45,22 +45,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def local_endpoint(tmp_path_factory):
-    """`kinesis-lab endpoint` on a free port; its request log goes to a file (a pipe nobody
-    reads would fill and stall it)."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("endpoint") / "endpoint.log"
-    with open(log, "w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kinesis_lab", "endpoint", "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    """`kinesis-lab endpoint` on a free port, one per worker; its log in a file."""
+    with running_endpoint(tmp_path_factory.mktemp("endpoint") / "endpoint.log") as running:
+        yield running["url"]
 
 
 def _post(url: str, body: bytes = b"{}") -> None:

@@ -25,24 +25,12 @@ from botocore.exceptions import ClientError, ParamValidationError
 from moto.awslambda.models import LambdaBackend
 from moto.core.exceptions import JsonRESTError
 
-from ..simulation.lambda_config import check_parameters
+from ..simulation.lambda_config import MAPPING_PARAMETERS, check_parameters
 from . import fidelity
 
-# The settings of a Kinesis mapping as GetEventSourceMapping returns them; an update is
-# checked as the mapping it would leave (its stored settings with the update on top).
-SETTINGS = (
-    "StartingPosition",
-    "StartingPositionTimestamp",
-    "BatchSize",
-    "MaximumBatchingWindowInSeconds",
-    "ParallelizationFactor",
-    "BisectBatchOnFunctionError",
-    "MaximumRetryAttempts",
-    "MaximumRecordAgeInSeconds",
-    "FunctionResponseTypes",
-    "DestinationConfig",
-    "TumblingWindowInSeconds",
-)
+# An update is checked as the mapping it would leave (its stored settings with the update on
+# top); the settings are the simulation's MAPPING_PARAMETERS.
+SETTINGS = MAPPING_PARAMETERS
 
 _originals: dict[tuple[type, str], Any] = {}
 

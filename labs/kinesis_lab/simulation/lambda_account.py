@@ -45,22 +45,9 @@ from botocore.exceptions import ClientError
 from ..core import clock
 from ..core.facts import ESM_BATCHING_WINDOW_MAX_SECONDS, ESM_POLL_INTERVAL_SECONDS
 from . import hooks, host
+from .lambda_config import MAPPING_PARAMETERS
 from .lambda_esm import LABEL, EventSourceMapping, Invocation
 
-# CreateEventSourceMapping's parameters the engine takes, as GetEventSourceMapping names them.
-MAPPING_PARAMETERS = (
-    "StartingPosition",
-    "StartingPositionTimestamp",
-    "BatchSize",
-    "MaximumBatchingWindowInSeconds",
-    "ParallelizationFactor",
-    "BisectBatchOnFunctionError",
-    "MaximumRetryAttempts",
-    "MaximumRecordAgeInSeconds",
-    "FunctionResponseTypes",
-    "DestinationConfig",
-    "TumblingWindowInSeconds",
-)
 CHANGES = {  # Lambda actions after which the mappings are read again
     "CreateEventSourceMapping",
     "UpdateEventSourceMapping",

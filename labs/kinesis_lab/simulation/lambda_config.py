@@ -45,6 +45,21 @@ from ..core.facts import (
 )
 
 OPERATION = "CreateEventSourceMapping"
+# A Kinesis mapping's settings, as CreateEventSourceMapping takes them and
+# GetEventSourceMapping returns them (the simulation's engine and the mock's checks read these).
+MAPPING_PARAMETERS = (
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "BatchSize",
+    "MaximumBatchingWindowInSeconds",
+    "ParallelizationFactor",
+    "BisectBatchOnFunctionError",
+    "MaximumRetryAttempts",
+    "MaximumRecordAgeInSeconds",
+    "FunctionResponseTypes",
+    "DestinationConfig",
+    "TumblingWindowInSeconds",
+)
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 REPORT_BATCH_ITEM_FAILURES = ESM_FUNCTION_RESPONSE_TYPES[0]
 

@@ -21,7 +21,7 @@ import urllib.request
 import boto3
 import pytest
 from botocore.config import Config
-from port_helpers import free_port, wait_for_port
+from port_helpers import running_endpoint
 
 from kinesis_lab import start_lab
 from kinesis_lab.clients.lambda_functions import handler_zip
@@ -46,20 +46,9 @@ def count_batch(event, context):
 
 @pytest.fixture(scope="module")
 def endpoint_url(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("endpoint") / "endpoint.log"
-    with open(log, "w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kinesis_lab", "endpoint", "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    """`kinesis-lab endpoint` on a free port, one per worker; its log in a file."""
+    with running_endpoint(tmp_path_factory.mktemp("endpoint") / "endpoint.log") as running:
+        yield running["url"]
 
 
 def control(url: str, path: str, body: dict | None = None) -> dict:

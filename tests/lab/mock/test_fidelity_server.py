@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
+from port_helpers import free_port
 
 from kinesis_lab.core.facts import MAX_HASH_KEY
 from kinesis_lab.mock import fidelity
@@ -18,12 +19,6 @@ pytestmark = pytest.mark.slow
 
 REGION = "us-east-1"
 SHARD_0 = "shardId-000000000000"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

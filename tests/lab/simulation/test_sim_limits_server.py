@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
+from port_helpers import free_port
 from sim_helpers import (
     EXPIRED_MESSAGE,
     SHARD_0,
@@ -36,12 +37,6 @@ from kinesis_lab.simulation.metrics import shard_metrics
 pytestmark = pytest.mark.slow
 
 REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

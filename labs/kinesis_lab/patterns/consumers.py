@@ -616,4 +616,16 @@ def ensure_stream_consumer(kinesis: Any, stream_arn: str, name: str) -> dict[str
         ]
     except kinesis.exceptions.ResourceNotFoundException:
         print(f"(the lesson registers {name!r} for you, so the next cells run)")
-        return kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName=name)["Consumer"]
+        consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName=name)
+        _wait_until_consumer_active(kinesis, consumer["Consumer"]["ConsumerARN"])
+        return consumer["Consumer"]
+
+
+def _wait_until_consumer_active(kinesis: Any, consumer_arn: str, polls: int = 120) -> None:
+    """A new consumer is CREATING and cannot read yet (F121); botocore has no waiter for it, so
+    look once per second of the lab clock (instant on a simulated clock)."""
+    for _ in range(polls):
+        described = kinesis.describe_stream_consumer(ConsumerARN=consumer_arn)
+        if described["ConsumerDescription"]["ConsumerStatus"] == "ACTIVE":
+            return
+        clock.advance(1)

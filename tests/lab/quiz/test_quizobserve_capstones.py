@@ -110,6 +110,8 @@ def test_stream_security_and_consumers(lab):
     lab.kinesis.start_stream_encryption(
         StreamName="s", EncryptionType="KMS", KeyId="alias/aws/kinesis"
     )
+    # UPDATING until done: RegisterStreamConsumer needs an ACTIVE stream (F120)
+    lab.kinesis.get_waiter("stream_exists").wait(StreamName="s", WaiterConfig={"Delay": 0.2})
     arn = lab.kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"][
         "StreamARN"
     ]
@@ -117,6 +119,11 @@ def test_stream_security_and_consumers(lab):
         lab.kinesis.register_stream_consumer(StreamARN=arn, ConsumerName=name)
     assert stream_security(lab.kinesis, "s")["encryption"] == "KMS"
     assert stream_security(lab.kinesis, "s")["key_id"] == "alias/aws/kinesis"
+    assert stream_consumers(lab.kinesis, "s") == [  # F121: new consumers are CREATING
+        {"name": "alpha", "status": "CREATING"},
+        {"name": "zeta", "status": "CREATING"},
+    ]
+    lab.advance(1)
     assert stream_consumers(lab.kinesis, "s") == [
         {"name": "alpha", "status": "ACTIVE"},
         {"name": "zeta", "status": "ACTIVE"},

@@ -92,6 +92,15 @@ SIMULATED = (
         "SIMULATION on the lab clock",
     ),
     Simulated(
+        "Lifecycle states: a stream CREATING, UPDATING (split, merge, UpdateShardCount, "
+        "encryption, mode switch) or DELETING, a consumer CREATING or DELETING, for 1 s of the "
+        "lab clock (on a simulated clock, until a describe call has shown it); "
+        "ResourceInUseException for changing a stream that is not ACTIVE; consumer ARNs end in "
+        "their creation time",
+        "F120, F121, F122",
+        "SIMULATION on the lab clock (kinesis_lab.simulation.lifecycle)",
+    ),
+    Simulated(
         "Enhanced shard-level metrics per minute, published to the mocked CloudWatch when enabled",
         "F26",
         "SIMULATION (kinesis_lab.simulation.metrics)",

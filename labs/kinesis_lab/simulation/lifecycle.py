@@ -99,6 +99,15 @@ STARTS_UPDATING = frozenset(
 )
 
 
+# Requests that start or end a transition, looked at even when nothing is in transition.
+_CHANGES_STATE = STARTS_UPDATING | {
+    "CreateStream",
+    "DeleteStream",
+    "RegisterStreamConsumer",
+    "DeregisterStreamConsumer",
+}
+
+
 # ---------------------------------------------------------------------------------------------
 # Transitions
 # ---------------------------------------------------------------------------------------------
@@ -331,8 +340,11 @@ def _stock_call_action(response: Any) -> Any:
 def _call_action_with_lifecycle(self: Any) -> Any:
     """Every Kinesis request: end the transitions whose time is up, refuse what AWS refuses in
     the current state, and start the transitions AWS starts."""
-    _settle(clock.now())
+    if _pending:
+        _settle(clock.now())
     action = self._get_action()
+    if not _pending and action not in _CHANGES_STATE:  # nothing in transition: moto as is
+        return _stock_call_action(self)
     refusal = _refusal(self, action)
     if refusal is not None or action in ("DeleteStream", "DeregisterStreamConsumer"):
         hooks.run_callbacks("kinesis", action)  # as for every request that reaches moto

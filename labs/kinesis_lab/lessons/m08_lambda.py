@@ -127,8 +127,10 @@ def service(lab: Any) -> SimulatedLambda:
     lambda_client = lab.client("lambda")
     simulated = _services.get(id(lambda_client))
     if simulated is None:
-        simulated = SimulatedLambda(lambda_client, lab.kinesis).watch()
+        for previous in _services.values():  # a new lab: the old one's pollers stop watching
+            previous.unwatch()
         _services.clear()
+        simulated = SimulatedLambda(lambda_client, lab.kinesis).watch()
         _services[id(lambda_client)] = simulated
     return simulated
 

@@ -18,7 +18,8 @@ import pytest
 from moto.awslambda.models import LambdaBackend
 from sim_lambda_helpers import REGION
 
-from kinesis_lab.simulation.lambda_account import SimulatedLambda  # noqa: E402
+from kinesis_lab.simulation import lambda_account
+from kinesis_lab.simulation.lambda_account import SimulatedLambda
 
 TRUST = json.dumps(
     {
@@ -81,8 +82,13 @@ def test_an_update_in_the_same_second_reaches_the_pollers(aws, lam):
         service.unwatch()
 
 
-def test_moto_stays_silenced_until_the_last_watcher_stops(aws, lam):
+def test_moto_stays_silenced_until_the_last_watcher_stops(aws, lam, monkeypatch):
+    # Only this test's watchers count: a lesson's pollers from an earlier test in this process
+    # (kinesis_lab.lessons.m08_lambda keeps one per lab) must not make moto look silenced.
+    monkeypatch.setattr(lambda_account, "_silencers", set())
+    monkeypatch.setattr(lambda_account, "_stock_send", [])
     stock = LambdaBackend.__dict__["send_kinesis_message"]
+    monkeypatch.setattr(LambdaBackend, "send_kinesis_message", stock)  # put back afterwards
     first = SimulatedLambda(lam, aws.kinesis, clients=aws.clients).watch()
     second = SimulatedLambda(lam, aws.kinesis, clients=aws.clients).watch()
     try:

@@ -34,4 +34,5 @@ lab.kinesis.split_shard(StreamName=POSTS, ShardToSplit=HOT, NewStartingHashKey=s
 lab.kinesis.update_shard_count(
     StreamName=SCALING, TargetShardCount=8, ScalingType="UNIFORM_SCALING"
 )
-lab.kinesis.get_waiter("stream_exists").wait(StreamName=SCALING, WaiterConfig={"Delay": 1})
+until_active = lab.kinesis.get_waiter("stream_exists")  # UPDATING → ACTIVE (F120)
+until_active.wait(StreamName=SCALING, WaiterConfig={"Delay": 1})

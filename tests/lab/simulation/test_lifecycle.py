@@ -391,3 +391,33 @@ def test_lifecycle_through_the_endpoint_on_the_real_clock(remote):
         pass  # "shows DELETING or is gone": a loaded machine may take a second to ask
     remote.get_waiter("stream_not_exists").wait(StreamName="http-orders", WaiterConfig=QUICK)
     assert "http-orders" not in remote.list_streams()["StreamNames"]
+
+
+def test_on_the_real_clock_a_waiter_polls_each_transition_not_every_ten_seconds(
+    kinesis, monkeypatch
+):
+    """botocore's stream_exists polls every 10 s against AWS; the lab's CREATING lasts 1 s, so
+    on the real clock a waiter's pause is capped just past that (SIMULATION, retrysleep)."""
+    import botocore.endpoint
+    import botocore.waiter
+
+    assert not clock.get_clock().simulated
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def recorded(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(retrysleep.time, "sleep", recorded)
+    kinesis.create_stream(StreamName="polled", ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName="polled")  # botocore's default: 10 s
+    summary = kinesis.describe_stream_summary(StreamName="polled")["StreamDescriptionSummary"]
+    assert summary["StreamStatus"] == "ACTIVE"
+    assert slept and max(slept) == pytest.approx(retrysleep.WAITER_POLL_SECONDS)
+
+    slept.clear()
+    monkeypatch.setattr(retrysleep.time, "sleep", slept.append)  # record, do not wait
+    botocore.waiter.time.sleep(10)
+    botocore.endpoint.time.sleep(2.5)  # a retry's back-off keeps its full length
+    assert slept == [retrysleep.WAITER_POLL_SECONDS, 2.5]

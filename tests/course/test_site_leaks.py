@@ -83,6 +83,8 @@ def secret_lines() -> set[str]:
         for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(EXECUTED.glob("*.ipynb"))
         for text in file_texts(path)
     )
+    # As a page shows it: `Name="value"`, in prose renders without its backticks.
+    public += "\n" + public.replace("`", "")
     lines = set()
     for path in sorted(QUIZ_SOURCE.rglob("*.ipynb")):
         if ".ipynb_checkpoints" in path.parts:

@@ -3,7 +3,8 @@
 Every file is served from the site itself: the Pyodide runtime from the npm registry,
 pure-Python wheels from PyPI (pinned with sha256 in tools/lite/wheels.txt), the stand-ins of
 browser-labs.md made here from registry artefacts, the course toolkit built as a wheel, a
-pyodide-lock.json listing exactly those wheels, and every lesson notebook at the top level.
+pyodide-lock.json listing exactly those wheels, and every lesson notebook at the top level
+(the numbered lessons: the CLI appendix needs subprocesses, which a browser has not).
 Downloads and builds are cached under build/lite-cache/, keyed by the pins and the sources,
 so a second build with nothing changed only copies.
 
@@ -34,10 +35,15 @@ SITE_FOLDER = "lite"  # under the site's root: lite/lab/index.html?path=<noteboo
 DEFAULT_OUT = REPO / "build" / "site" / SITE_FOLDER
 NOTEBOOKS = REPO / "notebooks"
 BUDGET_MB = 60
+# The numbered lessons only: the CLI appendix runs `aws` in subprocesses, which the browser has
+# not (its site page, if it gets one, has no "Run in your browser" button either).
+LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+# Modules of tools/lite/ that are not build inputs (the browser driver of the test and bench).
+NOT_BUILD_INPUTS = {"driver.py"}
 
 
 def notebooks() -> list[Path]:
-    return sorted(NOTEBOOKS.glob("*.ipynb"))
+    return sorted(NOTEBOOKS.glob(LESSON_GLOB))
 
 
 def shipped_wheels(cache: Path) -> list[Path]:
@@ -68,7 +74,12 @@ def site_key(wheels: list[Path]) -> str:
     """Everything the JupyterLite output depends on."""
     digest = hashlib.sha256()
     digest.update(f"{pins.JUPYTERLITE_CORE} {pins.PYODIDE_KERNEL} {pins.PYODIDE_TARBALL}".encode())
-    for path in [*wheels, *notebooks(), *sorted((Path(__file__).parent / "lite").glob("*.py"))]:
+    modules = [
+        path
+        for path in sorted((Path(__file__).parent / "lite").glob("*.py"))
+        if path.name not in NOT_BUILD_INPUTS
+    ]
+    for path in [*wheels, *notebooks(), *modules]:
         digest.update(path.name.encode())
         digest.update(fetch.sha256_of(path).encode())
     return digest.hexdigest()[:16]

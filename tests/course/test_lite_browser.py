@@ -7,7 +7,8 @@ cell, and asserts: every code cell ran, no cell has an error output or a traceba
 error, and no request left 127.0.0.1 (every request is logged; anything else is aborted, and
 chromium cannot resolve other hosts at all). The kernel-ready time of the first lesson (cold
 cache: page → kernel answering) and each lesson's run time are printed, not asserted
-(benchmark figures belong in a printout, browser-labs.md has the machine's range).
+(benchmarks/bench_lite.py holds the budgets). The browser driver — server, chromium, request
+log, running cells — is tools/lite/driver.py, shared with that benchmark.
 
 Cost: one browser and one served site for the module; about 1.5–2.5 minutes on the 2-core
 machine (three kernel starts, ~20 s each, and the three runs). The browser is /usr/bin/chromium
@@ -16,36 +17,28 @@ from tools/ensure_system_packages.sh (`make test` installs it), never a Playwrig
 
 from __future__ import annotations
 
-import os
+import sys
 import time
-from urllib.parse import urlsplit
 
 import pytest
-from site_helpers import REPO, SITE_OUT, build_site, serve
+from site_helpers import REPO, SITE_OUT, build_site
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    # a second fence behind the request log: no other host resolves at all
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
-LOCAL_HOST = "127.0.0.1"
+sys.path.insert(0, str(REPO / "tools"))
+
+from lite.driver import (  # noqa: E402  (tools/ is not a package; one driver for the bench too)
+    LiteSession,
+    browser_limits_in,
+    browser_unavailable,
+    chromium,
+    problems_in,
+    serve,
+)
+
 LESSONS = (
     "00_orientation.ipynb",
     "01_core_data_model.ipynb",
     "08_1_lambda_polling_retries.ipynb",
 )
-# Files asked for and done without — JupyterLite's settings probe, chromium's own favicon
-# probe at the server's root: their 404 is not an error (any other is).
-OPTIONAL_PROBES = {"/lite/api/all.json", "/favicon.ico"}
-KERNEL_READY_TIMEOUT_MS = 240_000
-RUN_ALL_TIMEOUT_MS = 420_000
 SCREENSHOTS = REPO / "build" / "screenshots"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -66,138 +59,11 @@ def site_url():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (run tools/ensure_system_packages.sh browser)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[dev]')")
-    with pytest.MonkeyPatch.context() as patch:
-        # Requests a service worker makes reach context.route too (read as the driver starts).
-        patch.setenv("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-            yield browser
-            browser.close()
-
-
-class LiteSession:
-    """One browser context on the lite site: every request logged, off-host ones aborted.
-
-    JupyterLite's service worker runs as it does for a learner; its own fetches pass the log
-    too (Playwright's service-worker network events, switched on in the browser fixture). The
-    test, and only the test, asks JupyterLite to expose its app object (``exposeAppInBrowser``)
-    to run cells and read their outputs.
-    """
-
-    def __init__(self, browser, base_url: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.base_url = base_url
-        self.requests: list[str] = []
-        self.off_host: list[str] = []
-        self.errors: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.context.on("response", self._response)
-        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error!r}"))
-
-    def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        parts = urlsplit(url)
-        if parts.scheme not in ("data", "blob") and parts.hostname != LOCAL_HOST:
-            self.off_host.append(url)
-            route.abort()
-        elif parts.path.endswith("/lite/jupyter-lite.json"):
-            response = route.fetch()
-            config = response.json()
-            config["jupyter-config-data"]["exposeAppInBrowser"] = True
-            route.fulfill(response=response, json=config)
-        else:
-            route.continue_()
-
-    def _console(self, message):
-        if message.type == "error" and not self._optional_probe(message.location.get("url")):
-            self.errors.append(f"console error: {message.text[:500]} ({message.location})")
-
-    def _response(self, response):
-        if response.status >= 400 and not self._optional_probe(response.url):
-            self.errors.append(f"HTTP {response.status}: {response.url}")
-
-    def _optional_probe(self, url: str | None) -> bool:
-        return bool(url) and urlsplit(url).path in OPTIONAL_PROBES
-
-    def open_lesson(self, notebook: str) -> dict:
-        """Open a lesson by file name; return seconds to the UI and to the kernel answering."""
-        started = time.monotonic()
-        self.page.goto(f"{self.base_url}lite/lab/index.html?path={notebook}")
-        self.page.wait_for_function(
-            """name => {
-                const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                return !!(widget && widget.sessionContext && widget.context.path === name);
-            }""",
-            arg=notebook,
-            timeout=KERNEL_READY_TIMEOUT_MS,
-        )
-        ui = time.monotonic() - started
-        self.page.evaluate(
-            """async () => {
-                const panel = window.jupyterapp.shell.currentWidget;
-                await panel.sessionContext.ready;
-                await panel.sessionContext.session.kernel.info;
-            }"""
-        )
-        return {"ui": ui, "kernel": time.monotonic() - started}
-
-    def run_all(self) -> dict:
-        """Run every cell (awaiting the last one); return the notebook as the browser has it."""
-        self.page.set_default_timeout(RUN_ALL_TIMEOUT_MS)
-        self.page.evaluate(
-            "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
-        )
-        return self.page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()"
-        )
-
-    def execute(self, code: str) -> list[tuple[str, dict]]:
-        """Run code in the open notebook's kernel; return its outputs (type, content)."""
-        return self.page.evaluate(
-            """async code => {
-                const panel = window.jupyterapp.shell.currentWidget;
-                const future = panel.sessionContext.session.kernel.requestExecute({code});
-                const outputs = [];
-                future.onIOPub = message => {
-                    const kind = message.header.msg_type;
-                    if (["error", "stream", "execute_result"].includes(kind)) {
-                        outputs.push([kind, message.content]);
-                    }
-                };
-                await future.done;
-                return outputs;
-            }""",
-            code,
-        )
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def problems_in(notebook: dict) -> list[str]:
-    """Cells that did not run, error outputs, tracebacks on stderr."""
-    problems = []
-    for index, cell in enumerate(notebook["cells"]):
-        if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
-            continue
-        where = f"cell {index} ({cell.get('id', '?')})"
-        if not cell.get("execution_count"):
-            problems.append(f"{where}: did not run")
-        for output in cell.get("outputs", []):
-            if output["output_type"] == "error":
-                problems.append(f"{where}: {output['ename']}: {output['evalue'][:300]}")
-            elif output.get("name") == "stderr" and "Traceback" in "".join(output["text"]):
-                problems.append(f"{where}: traceback on stderr: {''.join(output['text'])[-300:]}")
-    return problems
+    reason = browser_unavailable()
+    if reason:
+        unavailable(reason)
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +123,32 @@ def test_problems_in_reports_errors_unrun_cells_and_tracebacks():
     assert [p.split(":")[0] for p in problems] == ["cell 1 (?)", "cell 2 (?)", "cell 3 (?)"]
 
 
+def test_browser_limits_in_finds_the_one_line_shown_or_printed():
+    """The lesson sweep's finder: a "Not in the browser" error line, or the same line printed."""
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "source": "Not in the browser: prose is not output"},
+            {"cell_type": "code", "source": "1", "outputs": [{"output_type": "stream"}]},
+            {
+                "cell_type": "code",
+                "source": "x",
+                "outputs": [{"output_type": "error", "traceback": ["Not in the browser: A."]}],
+            },
+            {
+                "cell_type": "code",
+                "source": "y",
+                "outputs": [
+                    {"output_type": "stream", "text": ["ok\n", "Not in the browser: B.\n"]}
+                ],
+            },
+        ]
+    }
+    assert browser_limits_in(notebook) == [
+        "cell 2 (?): Not in the browser: A.",
+        "cell 3 (?): Not in the browser: B.",
+    ]
+
+
 # What cannot run in the browser, and the line the learner should see instead of a traceback.
 LIMITS = {
     "start_lab(target='local')": "Only the mocked account runs in the browser",
@@ -265,8 +157,11 @@ LIMITS = {
     ),
     "import threading\nthreading.Thread(target=print).start()": "has no threads",
     "import kinesis_grader": "The grader runs on your instructor's machine",
-    "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-    "rsa.generate_private_key(public_exponent=65537, key_size=2048)": "needs real cryptography",
+    # CreateKey works (moto's key is a stand-in that refuses use); Encrypt needs the real thing
+    "kms = lab.client('kms')\n"
+    "kms.encrypt(KeyId=kms.create_key()['KeyMetadata']['KeyId'], Plaintext=b'x')": (
+        "needs real cryptography"
+    ),
 }
 
 

@@ -103,13 +103,44 @@ def test_kernel_preloads_the_toolkit_from_the_local_runtime(lite):
     assert pins.TOOLKIT in lock()["packages"]
 
 
-def test_every_notebook_is_at_the_top_level_under_its_own_name(lite):
+def test_every_lesson_is_at_the_top_level_under_its_own_name(lite):
     listing = json.loads((LITE / "api" / "contents" / "all.json").read_text())
     top_level = {item["name"] for item in listing["content"]}
-    for notebook in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+    lessons = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    assert lessons and build_lite.notebooks() == lessons
+    for notebook in lessons:
         assert notebook.name in top_level, notebook.name
         assert (LITE / "files" / notebook.name).read_bytes() == notebook.read_bytes()
     assert (LITE / "lab" / "index.html").is_file()
+
+
+def test_the_cli_appendix_is_not_offered_in_the_browser(lite):
+    """It runs `aws` in subprocesses, which the browser has not: not copied, no button."""
+    appendix = NOTEBOOK_DIR / "appendix_cli.ipynb"
+    assert appendix.is_file()
+    listing = json.loads((LITE / "api" / "contents" / "all.json").read_text())
+    assert appendix.name not in {item["name"] for item in listing["content"]}
+    assert not (LITE / "files" / appendix.name).exists()
+    offering = [
+        page
+        for page in SITE_OUT.rglob("*.html")
+        if LITE not in page.parents and f"path={appendix.name}" in page.read_text(encoding="utf-8")
+    ]
+    assert not offering, offering
+
+
+def test_the_browser_driver_is_not_a_build_input(monkeypatch):
+    """Editing the test's and benchmark's driver does not rebuild the lite site; a build module does."""
+    real = fetch.sha256_of
+    key = build_lite.site_key([])
+
+    def edited(name):
+        return lambda path: "edited" if Path(path).name == name else real(path)
+
+    monkeypatch.setattr(fetch, "sha256_of", edited("driver.py"))
+    assert build_lite.site_key([]) == key
+    monkeypatch.setattr(fetch, "sha256_of", edited("site.py"))
+    assert build_lite.site_key([]) != key
 
 
 def test_every_lesson_page_runs_its_own_notebook_in_the_browser(lite):
@@ -164,14 +195,31 @@ from cryptography.hazmat.primitives.asymmetric import rsa, padding
 from cryptography.exceptions import InvalidSignature
 hashes.SHA256(); padding.PKCS1v15(); serialization.Encoding.PEM
 assert issubclass(InvalidSignature, Exception)
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # made, not usable
+assert isinstance(key, rsa.RSAPrivateKey), key
 try:
-    rsa.generate_private_key(public_exponent=65537, key_size=2048)
-except cryptography.NotAvailableInBrowser as error:
-    print(len(imported), error)
+    key.sign(b"x", padding.PKCS1v15(), hashes.SHA256())
+except cryptography.NotAvailableInBrowser:
+    pass
+else:
+    raise AssertionError("a stand-in key signed")
+# what lesson 07 does: moto generates an RSA key for every KMS key, so CreateKey works;
+# using the key for real work is refused in one line
+import boto3
+from moto import mock_aws
+with mock_aws():
+    kms = boto3.client("kms", region_name="us-east-1")
+    key_id = kms.create_key(Description="lesson 07")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName="alias/orders", TargetKeyId=key_id)
+    try:
+        kms.encrypt(KeyId=key_id, Plaintext=b"x")
+    except cryptography.NotAvailableInBrowser as error:
+        print(len(imported), error)
 """
 
 
 def test_cryptography_standin_resolves_every_name_moto_imports_and_refuses_real_work(tmp_path):
+    """Names resolve, keys can be made (KMS CreateKey runs on moto), real work is refused."""
     wheel = standins.cryptography_standin(tmp_path)
     result = subprocess.run(
         [sys.executable, "-c", STANDIN_PROBE, str(wheel)], capture_output=True, text=True

@@ -5,7 +5,8 @@
   back to their pure-Python code when the extension is missing.
 - cryptography: no browser build can be had from a registry, and moto imports it at module
   level. The stand-in (``cryptography_standin/``, ours) makes every name resolve and every
-  constructor succeed; any real cryptographic operation raises ``NotAvailableInBrowser``.
+  constructor succeed (a generated private key too: moto makes one per KMS key); any real
+  cryptographic operation raises ``NotAvailableInBrowser``.
 
 site/reference/browser.md tells learners the same, with the licences.
 """

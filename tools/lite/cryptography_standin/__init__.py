@@ -3,8 +3,10 @@
 Why: no browser build of cryptography can be had from a package registry, and moto imports
 it at module level. Here every ``cryptography.*`` module and name resolves, classes can be
 made, and any real cryptographic operation raises :class:`NotAvailableInBrowser` with one
-line saying so. No lesson of the course needs real cryptography; KMS Encrypt/Decrypt/Sign,
-IAM certificates and EC2 key pairs need it, and fail in the browser with that line.
+line saying so. ``generate_private_key`` gives a key that refuses every use: moto makes one
+for every KMS key it creates, so CreateKey works and the key's metadata with it. No lesson of
+the course needs real cryptography; KMS Encrypt/Decrypt/Sign, IAM certificates and EC2 key
+pairs need it, and fail in the browser with that line.
 
 Made by tools/lite/standins.py in the kinesis-lab repository (MIT licence).
 """
@@ -32,6 +34,14 @@ SUBMODULES = frozenset(
 )
 # Module-level functions that only pick a default and are safe to call.
 HARMLESS = frozenset({"default_backend"})
+# generate_private_key() of these modules makes a key (of the module's key class) that
+# refuses every operation: generating is not using, and moto generates a key per KMS key.
+PRIVATE_KEY_CLASSES = {
+    "rsa": "RSAPrivateKey",
+    "ec": "EllipticCurvePrivateKey",
+    "dsa": "DSAPrivateKey",
+    "dh": "DHPrivateKey",
+}
 
 
 class NotAvailableInBrowser(RuntimeError):
@@ -86,6 +96,16 @@ def _operation(what: str, name: str):
     return operation
 
 
+def _key_generator(owner: str, name: str):
+    """``generate_private_key`` of rsa/ec/dsa/dh: a key object whose every use raises."""
+
+    def generate_private_key(*args, **kwargs):
+        return _standin(owner, PRIVATE_KEY_CLASSES[owner.rsplit(".", 1)[-1]])()
+
+    generate_private_key.__name__ = generate_private_key.__qualname__ = name
+    return generate_private_key
+
+
 def _standin(owner: str, name: str):
     """The one stand-in for ``owner.name`` (the same object each time, so except/isinstance
     work)."""
@@ -93,6 +113,8 @@ def _standin(owner: str, name: str):
     if key not in _made:
         if _is_exception(name):
             made = type(name, (Exception,), {"__module__": owner})
+        elif name == "generate_private_key" and owner.rsplit(".", 1)[-1] in PRIVATE_KEY_CLASSES:
+            made = _key_generator(owner, name)
         elif name[:1].islower() and name not in HARMLESS:
             made = _operation(f"{owner.rsplit('.', 1)[-1]}.{name}()", name)
         else:

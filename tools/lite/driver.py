@@ -1,0 +1,251 @@
+"""Drive the built in-browser course in headless chromium: serve it, open a lesson, run it.
+
+Shared by tests/course/test_lite_browser.py and benchmarks/bench_lite.py (one home). The
+browser is Debian's /usr/bin/chromium (tools/ensure_system_packages.sh browser) driven by
+Playwright's Python package, never a Playwright download. Every request is logged and any
+request for another host than 127.0.0.1 is aborted; chromium cannot resolve other hosts at all.
+Only this driver asks JupyterLite to expose its app object (``exposeAppInBrowser``, patched into
+jupyter-lite.json as it is served) to run cells and read their outputs; the built site is not
+changed. Not a build input: tools/build_lite.py leaves this module out of its cache key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    # a second fence behind the request log: no other host resolves at all
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+LOCAL_HOST = "127.0.0.1"
+# Files asked for and done without — JupyterLite's settings probe, chromium's own favicon
+# probe at the server's root: their 404 is not an error (any other is).
+OPTIONAL_PROBES = {"/lite/api/all.json", "/favicon.ico"}
+KERNEL_READY_TIMEOUT_MS = 240_000
+RUN_ALL_TIMEOUT_MS = 420_000
+NOT_IN_THE_BROWSER = "Not in the browser: "  # kinesis_lab.account.browser's one line
+
+
+class BrowserUnavailable(RuntimeError):
+    """No chromium at CHROMIUM, or no Playwright package."""
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser cannot be driven here, or None when it can."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"{CHROMIUM} is missing (run tools/ensure_system_packages.sh browser)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless chromium for the duration; service workers' requests pass the request log."""
+    reason = browser_unavailable()
+    if reason:
+        raise BrowserUnavailable(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Requests a service worker makes reach context.route too (read as the driver starts).
+    saved = os.environ.get("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS")
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if saved is None:
+            os.environ.pop("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", None)
+        else:
+            os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = saved
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+    }
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve a folder (the built site) on 127.0.0.1, a free port; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class LiteSession:
+    """One browser context on the lite site: every request logged, off-host ones aborted.
+
+    JupyterLite's service worker runs as it does for a learner; its own fetches pass the log
+    too (see :func:`chromium`). A fresh context has a cold cache, as on a learner's first visit.
+    """
+
+    def __init__(self, browser, base_url: str):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.base_url = base_url
+        self.requests: list[str] = []
+        self.off_host: list[str] = []
+        self.errors: list[str] = []
+        self.context.route("**/*", self._route)
+        self.context.on("response", self._response)
+        self.page = None
+        self.new_page()
+
+    def new_page(self) -> None:
+        """Close the current tab (its kernels go with it) and open another in this context."""
+        if self.page is not None:
+            self.page.close()
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error!r}"))
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        parts = urlsplit(url)
+        if parts.scheme not in ("data", "blob") and parts.hostname != LOCAL_HOST:
+            self.off_host.append(url)
+            route.abort()
+        elif parts.path.endswith("/lite/jupyter-lite.json"):
+            response = route.fetch()
+            config = response.json()
+            config["jupyter-config-data"]["exposeAppInBrowser"] = True
+            route.fulfill(response=response, json=config)
+        else:
+            route.continue_()
+
+    def _console(self, message):
+        if message.type == "error" and not self._optional_probe(message.location.get("url")):
+            self.errors.append(f"console error: {message.text[:500]} ({message.location})")
+
+    def _response(self, response):
+        if response.status >= 400 and not self._optional_probe(response.url):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def _optional_probe(self, url: str | None) -> bool:
+        return bool(url) and urlsplit(url).path in OPTIONAL_PROBES
+
+    def open_lesson(self, notebook: str) -> dict:
+        """Open a lesson by file name; return seconds to the UI and to the kernel answering."""
+        started = time.monotonic()
+        self.page.goto(f"{self.base_url}lite/lab/index.html?path={notebook}")
+        self.page.wait_for_function(
+            """name => {
+                const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                return !!(widget && widget.sessionContext && widget.context.path === name);
+            }""",
+            arg=notebook,
+            timeout=KERNEL_READY_TIMEOUT_MS,
+        )
+        ui = time.monotonic() - started
+        self.page.evaluate(
+            """async () => {
+                const panel = window.jupyterapp.shell.currentWidget;
+                await panel.sessionContext.ready;
+                await panel.sessionContext.session.kernel.info;
+            }"""
+        )
+        return {"ui": ui, "kernel": time.monotonic() - started}
+
+    def run_all(self) -> dict:
+        """Run every cell (awaiting the last one); return the notebook as the browser has it."""
+        self.page.set_default_timeout(RUN_ALL_TIMEOUT_MS)
+        self.page.evaluate(
+            "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+        )
+        return self.page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()"
+        )
+
+    def execute(self, code: str) -> list[tuple[str, dict]]:
+        """Run code in the open notebook's kernel; return its outputs (type, content)."""
+        return self.page.evaluate(
+            """async code => {
+                const panel = window.jupyterapp.shell.currentWidget;
+                const future = panel.sessionContext.session.kernel.requestExecute({code});
+                const outputs = [];
+                future.onIOPub = message => {
+                    const kind = message.header.msg_type;
+                    if (["error", "stream", "execute_result"].includes(kind)) {
+                        outputs.push([kind, message.content]);
+                    }
+                };
+                await future.done;
+                return outputs;
+            }""",
+            code,
+        )
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def problems_in(notebook: dict) -> list[str]:
+    """Cells that did not run, error outputs, tracebacks on stderr."""
+    problems = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code" or not _text(cell["source"]).strip():
+            continue
+        where = f"cell {index} ({cell.get('id', '?')})"
+        if not cell.get("execution_count"):
+            problems.append(f"{where}: did not run")
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "error":
+                problems.append(f"{where}: {output['ename']}: {output['evalue'][:300]}")
+            elif output.get("name") == "stderr" and "Traceback" in _text(output["text"]):
+                problems.append(f"{where}: traceback on stderr: {_text(output['text'])[-300:]}")
+    return problems
+
+
+def browser_limits_in(notebook: dict) -> list[str]:
+    """Cells that showed a "Not in the browser: …" line (an error or printed), with the line."""
+    found = []
+    for index, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for output in cell.get("outputs", []):
+            lines = output.get("traceback", []) + _text(output.get("text")).splitlines()
+            for line in lines:
+                if NOT_IN_THE_BROWSER in line:
+                    found.append(f"cell {index} ({cell.get('id', '?')}): {line.strip()[:300]}")
+    return found

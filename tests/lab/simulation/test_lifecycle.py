@@ -30,13 +30,6 @@ QUICK = {"Delay": 0.2, "MaxAttempts": 50}  # waiter settings for the real clock
 
 
 @pytest.fixture
-def lab_clock(monkeypatch: pytest.MonkeyPatch) -> clock.SimulatedClock:
-    simulated = clock.SimulatedClock()
-    monkeypatch.setattr(clock, "_clock", simulated)
-    return simulated
-
-
-@pytest.fixture
 def lifecycle_installed() -> Iterator[None]:
     """Fixes, the lifecycle SIMULATION and lab-clock sleeps for one test; then as before."""
     had = fidelity.is_installed(), lifecycle.is_installed(), retrysleep.is_installed()

@@ -14,7 +14,13 @@ from .account.endpoint import DEFAULT_HOST, DEFAULT_PORT, EndpointError, serve
 
 def _endpoint(args: argparse.Namespace) -> int:
     try:
-        serve(args.host, args.port, limits=not args.no_limits, simulated_clock=args.simulated_clock)
+        serve(
+            args.host,
+            args.port,
+            limits=not args.no_limits,
+            simulated_clock=args.simulated_clock,
+            unix_socket=args.unix_socket,
+        )
     except EndpointError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -64,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--simulated-clock",
         action="store_true",
         help="start with lab time standing still (advance it through the clock control API)",
+    )
+    endpoint.add_argument(
+        "--unix-socket",
+        metavar="PATH",
+        help="listen on this Unix socket instead of a port (how the grader serves a jailed "
+        "kernel, which has no network)",
     )
     endpoint.set_defaults(run=_endpoint)
 

@@ -2,15 +2,20 @@
 
 Why: some exam skills are CLI skills. ``make endpoint`` serves the same fixed mock the
 notebooks use, on 127.0.0.1 only, so ``aws --endpoint-url …`` works offline and behaves like
-the lessons. It refuses any non-loopback address: the endpoint is for this machine alone.
+the lessons. It refuses any non-loopback address: the endpoint is for this machine alone. It can also
+listen on a Unix socket instead of a port (``--unix-socket PATH``): the trusted grader runs it
+that way for a jailed kernel, which has no network (the kernel's lab session forwards a
+loopback port to the socket, :mod:`.socketforward`).
 """
 
 from __future__ import annotations
 
 import errno
 import math
+import os
 import signal
 import socket
+import stat
 import threading
 from dataclasses import dataclass
 
@@ -33,13 +38,18 @@ class RunningEndpoint:
     host: str
     port: int
     simulations: object = None  # Lambda's pollers hosted here (endpoint_simulations)
+    unix_socket: str | None = None  # the socket's path, when it listens on one, not a port
 
     @property
     def url(self) -> str:
+        if self.unix_socket:
+            return f"unix://{self.unix_socket}"
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
         self.server.stop()
+        if self.unix_socket and os.path.exists(self.unix_socket):
+            os.unlink(self.unix_socket)  # nothing listens there any more
         if self.simulations is not None:
             from . import endpoint_simulations
 
@@ -72,8 +82,10 @@ def start_endpoint(
     fidelity_fixes: bool = True,
     limits: bool = True,
     simulated_clock: bool = False,
+    unix_socket: str | None = None,
 ) -> RunningEndpoint:
-    """Start the fixed moto server in a background thread; port 0 picks a free port.
+    """Start the fixed moto server in a background thread; port 0 picks a free port;
+    ``unix_socket`` (a path) listens there instead of on a port.
 
     With ``simulated_clock`` lab time stands still until advanced through the clock control
     API (:mod:`kinesis_lab.account.clockcontrol`)."""
@@ -82,7 +94,9 @@ def start_endpoint(
         raise EndpointError(
             f"The lab endpoint only listens on this machine (127.0.0.1), not {host!r}."
         )
-    if port:
+    if unix_socket:
+        check_socket_path(unix_socket)
+    elif port:
         check_port_free(host, port)
     apply_mock_behaviour(fidelity_fixes, limits and fidelity_fixes)
     netguard.activate(reason="the local endpoint serves this machine only")
@@ -93,10 +107,25 @@ def start_endpoint(
         from . import endpoint_simulations
 
         simulations = endpoint_simulations.acquire()
+    if unix_socket:  # werkzeug's own form for a Unix socket; a stale file is replaced
+        server = _lab_server_class()(ip_address=f"unix://{unix_socket}", port=0, verbose=False)
+        server.start()
+        return RunningEndpoint(server, host, 0, simulations, unix_socket)
     server = _lab_server_class()(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
     return RunningEndpoint(server, bound_host, bound_port, simulations)
+
+
+def check_socket_path(path: str) -> None:
+    """Fail early, clearly, on a socket path the endpoint cannot bind: its folder must exist,
+    and the path must fit a Unix socket address (108 bytes on Linux)."""
+    if len(os.fsencode(os.path.abspath(path))) >= 108:
+        raise EndpointError(f"The socket path is too long for a Unix socket: {path}")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise EndpointError(f"The socket's folder does not exist: {os.path.dirname(path)}")
+    if os.path.exists(path) and not stat.S_ISSOCK(os.stat(path).st_mode):
+        raise EndpointError(f"{path} exists and is not a socket; pick another path.")
 
 
 def _lab_server_class() -> type:
@@ -121,13 +150,33 @@ def _lab_server_class() -> type:
     class LabEndpointServer(ThreadedMotoServer):
         def _server_entry(self) -> None:
             app = ClockControlMiddleware(DomainDispatcherApplication(create_backend_app))
+            listening = _listen_on_unix_socket(self._ip_address)
             self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=QuietRequestHandler
+                self._ip_address,
+                self._port,
+                app,
+                True,
+                request_handler=QuietRequestHandler,
+                fd=listening.fileno() if listening else None,
             )
             self._server_ready_event.set()
             self._server.serve_forever()
 
     return LabEndpointServer
+
+
+def _listen_on_unix_socket(address: str) -> socket.socket | None:
+    """A listening Unix socket for ``unix://PATH`` (None for a host): bound here, not by
+    werkzeug, whose bind looks the path up as a host name (the network guard refuses that)."""
+    if not address.startswith("unix://"):
+        return None
+    path = address.removeprefix("unix://")
+    if os.path.exists(path):
+        os.unlink(path)  # a stale socket (check_socket_path refused anything else)
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(path)
+    listening.listen(64)
+    return listening
 
 
 def _list_moto_modules_once() -> None:
@@ -145,6 +194,13 @@ def _list_moto_modules_once() -> None:
 
 def usage_lines(url: str, region: str = DEFAULT_REGION, limits: bool = True) -> list[str]:
     """What a learner types to use the endpoint from a shell or a notebook."""
+    if url.startswith("unix://"):
+        path = url.removeprefix("unix://")
+        return [
+            f"Local AWS endpoint (moto with the course's fidelity fixes) on the Unix socket {path}",
+            "A notebook reaches it with KINESIS_LAB_TARGET=local "
+            f"KINESIS_LAB_ENDPOINT_SOCKET={path}. Ctrl-C stops it.",
+        ]
     simulated = (
         "SIMULATED throughput limits, throttling and iterator expiry are on."
         if limits
@@ -174,12 +230,15 @@ def serve(
     port: int = DEFAULT_PORT,
     limits: bool = True,
     simulated_clock: bool = False,
+    unix_socket: str | None = None,
 ) -> None:
     """Run the endpoint in the foreground until Ctrl-C or SIGTERM."""
     stop = threading.Event()
     # Before the port opens: a SIGTERM that comes while it starts is kept, not lost.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    endpoint = start_endpoint(host, port, limits=limits, simulated_clock=simulated_clock)
+    endpoint = start_endpoint(
+        host, port, limits=limits, simulated_clock=simulated_clock, unix_socket=unix_socket
+    )
     print("\n".join(usage_lines(endpoint.url, limits=limits)), flush=True)
     try:
         stop.wait()

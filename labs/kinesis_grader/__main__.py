@@ -24,6 +24,8 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
             "Say where the submissions are: SUBMISSIONS=<folder or .zip> (one <student_id>.ipynb "
             "per student, or one folder per student)."
         )
+    if args.account_process and args.engine != "trusted":
+        raise CourseError("--account-process is a mode of the trusted engine, not of nbgrader's.")
     if args.engine == "trusted":
         from .executor import RunLimits
         from .sandbox import SandboxUnavailable
@@ -39,6 +41,7 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
                 Path(args.submissions),
                 limits,
                 allow_unsafe=args.unsafe_no_sandbox,
+                account_process=args.account_process,
             )
         except (GradingInProgress, SandboxUnavailable) as error:
             raise CourseError(str(error)) from None
@@ -146,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         "--unsafe-no-sandbox",
         action="store_true",
         help="UNSAFE: run student code without the bubblewrap jail (no isolation at all)",
+    )
+    grade.add_argument(
+        "--account-process",
+        action="store_true",
+        help="run each submission's mocked account in its own jailed process, and the quiz's "
+        "pure observations of it in a second kernel that runs no learner code (slower; see "
+        "INSTRUCTORS.md)",
     )
     grade.set_defaults(run=_grade)
 

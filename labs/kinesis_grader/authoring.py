@@ -5,7 +5,10 @@ graded by hand). The rules, which ``python -m kinesis_grader check`` and the tes
 
 - every graded cell carries ``metadata.kinesis_quiz``: ``module`` (M0–M12), ``exams`` (exam
   codes), ``kind`` (choice, choices, calculation, code, hands-on, design) and, optionally,
-  ``depends_on`` (grade_ids of items whose answers this one builds on);
+  ``depends_on`` (grade_ids of items whose answers this one builds on), and ``observe``:
+  ``"account"`` on a test cell that only observes the mocked account — it may use its own
+  imports and the given cells' literal constants, nothing the learner defined, because
+  ``grade --account-process`` runs it in an observer kernel (:mod:`.observer`);
 - an item's answer cells are the solution cells named ``<item>_answer`` (or
   ``<item>_answer_<n>``); every solution region holds ``CANARY-SOLUTION-<item>``;
 - a test cell decides only through ``kinesis_lab.quiz.check``: ``expect_format`` in the visible
@@ -173,11 +176,16 @@ def strip_expectations(source: str) -> str:
 
 def quiz_items(notebook: Any) -> list[Item]:
     """Every graded item of a source notebook, checked against the authoring rules."""
+    from .observer import assigned_names, literal_constants
+
     items: list[Item] = []
     answers: dict[str, list[str]] = {}
+    constants: set[str] = set()  # what the given cells so far define with literals
     cells = notebook["cells"]
     for cell in cells:
         meta = nbgrader_meta(cell)
+        if cell["cell_type"] == "code" and not meta.get("grade") and not meta.get("solution"):
+            constants |= assigned_names(literal_constants(cell["source"]))
         if not meta.get("grade"):
             if meta.get("solution"):
                 grade_id = meta["grade_id"]
@@ -199,6 +207,8 @@ def quiz_items(notebook: Any) -> list[Item]:
         if tags.get("kind") not in KINDS:
             raise AuthoringError(f"{where}: kinesis_quiz.kind must be one of {KINDS}")
         manual = bool(meta.get("solution"))
+        if "observe" in tags:
+            _check_observation(cell, tags["observe"], manual, constants, where)
         item = Item(
             grade_id,
             float(meta["points"]),
@@ -242,6 +252,24 @@ def quiz_items(notebook: Any) -> list[Item]:
                 f"design item {item.grade_id}: no mark scheme with CANARY-RUBRIC-{item.grade_id}"
             )
     return items
+
+
+def _check_observation(
+    cell: Any, observe: Any, manual: bool, constants: set[str], where: str
+) -> None:
+    """An observed cell must run in a kernel that has only its imports and the constants."""
+    from .observer import OBSERVE_ACCOUNT, names_it_needs
+
+    if observe != OBSERVE_ACCOUNT or manual:
+        raise AuthoringError(
+            f"{where}: kinesis_quiz.observe can only be {OBSERVE_ACCOUNT!r}, on a test cell"
+        )
+    foreign = names_it_needs(cell["source"]) - constants
+    if foreign:
+        raise AuthoringError(
+            f"{where}: an observation may only use its imports and the given literal constants; "
+            f"it reads {sorted(foreign)}"
+        )
 
 
 def expectations(notebook: Any) -> list[Expectation]:

@@ -5,6 +5,10 @@ gigabytes. The grader must survive all of it, score what did run, and say why th
 not: ``timeout``, ``kernel_died`` or ``output_limit``. The notebook runs cell by cell with
 nbclient against a kernel started by :mod:`kinesis_grader.sandbox`; output is counted as it
 arrives and never stored past the budget, so the grader's memory stays small.
+
+With an :class:`~.observer.AccountPlan` (``grade --account-process``) each run also gets the
+mocked account in its own process (:mod:`.account_process`) and an observer kernel
+(:mod:`.observer`) that runs the plan's cells in their place; both end with the run.
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from .account_process import AccountProcess, start_account
 from .kernel_launcher import LIMIT_ENV, MARKER_ENV
+from .observer import AccountPlan, Observer
 from .sandbox import SandboxPolicy, fresh_uid, prepare_folder, sandbox_command
 
 OK = "ok"
@@ -82,12 +88,17 @@ class BudgetedClient(NotebookClient):
 
 
 def _kernel_spec_dir(
-    rundir: Path, workdir: Path, policy: SandboxPolicy, sandboxed: bool, env: dict[str, str]
+    rundir: Path,
+    workdir: Path,
+    policy: SandboxPolicy,
+    sandboxed: bool,
+    env: dict[str, str],
+    shared: tuple[Path, ...] = (),
 ) -> Path:
     """A throwaway kernelspec whose command starts ipykernel (jailed unless told otherwise)."""
     argv = [sys.executable, "-m", "kinesis_grader.kernel_launcher", "-f", "{connection_file}"]
     if sandboxed:
-        argv = sandbox_command(argv, workdir, rundir, policy, extra_env=env)
+        argv = sandbox_command(argv, workdir, rundir, policy, extra_env=env, shared=shared)
     spec_dir = rundir / "kernelspec" / "graded"
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
@@ -140,17 +151,30 @@ class NotebookTimeout(Exception):
     """The whole-notebook time limit was reached (raised instead of a cell timeout)."""
 
 
-async def _run(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
+async def _run(
+    client: BudgetedClient, limits: RunLimits, result: RunResult, observer: Observer | None
+) -> None:
     log = open(Path(client.resources["kernel_log"]), "ab")  # noqa: SIM115 (closed below)
     try:
         async with client.async_setup_kernel(cwd=None, stdout=log, stderr=log):
-            await _run_cells(client, limits, result)
+            if observer is None:
+                await _run_cells(client, limits, result)
+                return
+            observer_log = Path(observer.client.resources["kernel_log"])
+            with open(observer_log, "ab") as second:
+                async with observer.client.async_setup_kernel(
+                    cwd=None, stdout=second, stderr=second
+                ):
+                    await _run_cells(client, limits, result, observer)
     finally:
         log.close()
 
 
-async def _run_cells(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
-    """Each cell gets the cell limit or what is left of the notebook limit, if less."""
+async def _run_cells(
+    client: BudgetedClient, limits: RunLimits, result: RunResult, observer: Observer | None = None
+) -> None:
+    """Each cell gets the cell limit or what is left of the notebook limit, if less; a cell
+    the observer observes runs there, and its outputs are the observer's."""
     deadline = time.monotonic() + limits.notebook_timeout
     for index, cell in enumerate(client.nb.cells):
         if cell.cell_type != "code":
@@ -161,16 +185,21 @@ async def _run_cells(client: BudgetedClient, limits: RunLimits, result: RunResul
         client.timeout = max(1, math.ceil(min(limits.cell_timeout, remaining)))
         result.cells_run.append(index)
         try:
-            await client.async_execute_cell(cell, index)
+            if observer is not None and observer.observes(index):
+                client.nb.cells[index] = await observer.run(cell, index, client.timeout)
+            else:
+                await client.async_execute_cell(cell, index)
         except CellTimeoutError:
             if remaining < limits.cell_timeout:
                 raise NotebookTimeout() from None
             raise
 
 
-async def _run_with_watchdog(client: BudgetedClient, limits: RunLimits, result: RunResult) -> None:
+async def _run_with_watchdog(
+    client: BudgetedClient, limits: RunLimits, result: RunResult, observer: Observer | None = None
+) -> None:
     try:
-        await _run(client, limits, result)
+        await _run(client, limits, result, observer)
     except CellTimeoutError:
         result.status = TIMEOUT
         result.reason = (
@@ -187,6 +216,8 @@ async def _run_with_watchdog(client: BudgetedClient, limits: RunLimits, result: 
         result.status, result.reason = KERNEL_DIED, str(error)[:200]
     finally:
         await _stop_kernel(client)
+        if observer is not None:
+            await _stop_kernel(observer.client)
     if client.over_budget:
         result.status = OUTPUT_LIMIT
         result.reason = f"the notebook printed more than {client.output_budget:,} bytes of output"
@@ -220,12 +251,45 @@ def _run_once(
     policy: SandboxPolicy,
     sandboxed: bool,
     kernel_env: dict[str, str],
+    plan: AccountPlan | None = None,
 ) -> RunResult:
     marker = rundir / "output-limit.flag"
-    kernel_env = {**kernel_env, LIMIT_ENV: str(limits.output_bytes), MARKER_ENV: str(marker)}
-    spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, kernel_env)
-    manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
-    client = BudgetedClient(
+    account: AccountProcess | None = None
+    if plan is not None:  # a fresh account per run: a re-run starts from an empty one
+        account_folder = rundir.with_name(rundir.name + "-account")
+        account = start_account(account_folder, sandboxed, limits.startup_timeout)
+        kernel_env = {**kernel_env, **account.kernel_env}
+    shared = account.shared if account else ()
+    clients: list[BudgetedClient] = []
+    try:
+        env = {**kernel_env, LIMIT_ENV: str(limits.output_bytes), MARKER_ENV: str(marker)}
+        spec_root = _kernel_spec_dir(rundir, workdir, policy, sandboxed, env, shared)
+        manager = _kernel_manager(rundir, spec_root, limits, policy.uid if sandboxed else None)
+        client = _client(notebook, manager, limits, workdir, rundir)
+        clients.append(client)
+        observer = None
+        if plan is not None and plan.observed:
+            observer = Observer(
+                _observer_client(notebook, rundir, limits, sandboxed, kernel_env, shared), plan
+            )
+            clients.append(observer.client)
+        result = RunResult(notebook=notebook, status=OK)
+        asyncio.run(_run_with_watchdog(client, limits, result, observer))
+    finally:
+        for started in clients:
+            atexit.unregister(started._cleanup_kernel)
+        if account is not None:
+            account.stop()
+    if result.status != OK and marker.exists():
+        result.status = OUTPUT_LIMIT
+        result.reason = f"the notebook printed more than {limits.output_bytes:,} bytes of output"
+    return result
+
+
+def _client(
+    notebook: Any, manager: AsyncKernelManager, limits: RunLimits, workdir: Path, rundir: Path
+) -> BudgetedClient:
+    return BudgetedClient(
         notebook,
         output_budget=limits.output_bytes,
         km=manager,
@@ -235,15 +299,30 @@ def _run_once(
         interrupt_on_timeout=False,
         resources={"metadata": {"path": str(workdir)}, "kernel_log": str(rundir / "kernel.log")},
     )
-    result = RunResult(notebook=notebook, status=OK)
-    try:
-        asyncio.run(_run_with_watchdog(client, limits, result))
-    finally:
-        atexit.unregister(client._cleanup_kernel)
-    if result.status != OK and marker.exists():
-        result.status = OUTPUT_LIMIT
-        result.reason = f"the notebook printed more than {limits.output_bytes:,} bytes of output"
-    return result
+
+
+def _observer_client(
+    notebook: Any,
+    rundir: Path,
+    limits: RunLimits,
+    sandboxed: bool,
+    kernel_env: dict[str, str],
+    shared: tuple[Path, ...],
+) -> BudgetedClient:
+    """The observer's kernel: its own empty folders, its own uid, the account's socket."""
+    base = rundir.with_name(rundir.name + "-observer")
+    workdir, own_rundir = base / "work", base / "run"
+    policy = SandboxPolicy(uid=fresh_uid())
+    for folder in (workdir, own_rundir):
+        if sandboxed:
+            prepare_folder(folder, policy)
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+    marker = own_rundir / "output-limit.flag"
+    env = {**kernel_env, LIMIT_ENV: str(limits.output_bytes), MARKER_ENV: str(marker)}
+    spec_root = _kernel_spec_dir(own_rundir, workdir, policy, sandboxed, env, shared)
+    manager = _kernel_manager(own_rundir, spec_root, limits, policy.uid if sandboxed else None)
+    return _client(nbformat.from_dict(notebook), manager, limits, workdir, own_rundir)
 
 
 def run_notebook(
@@ -255,13 +334,17 @@ def run_notebook(
     sandboxed: bool = True,
     kernel_env: dict[str, str] | None = None,
     max_restarts: int = 2,
+    plan: AccountPlan | None = None,
 ) -> RunResult:
     """Execute ``notebook`` (an nbformat node) cell by cell; cell errors do not stop the run
     (each test cell is judged on its own), the watchdog does.
 
     A cell that outlives the cell limit is killed with its kernel; the notebook then runs again
     in a fresh kernel without that cell (up to ``max_restarts`` times, within the whole-notebook
-    limit), so one stuck answer costs its own items, not the ones after it."""
+    limit), so one stuck answer costs its own items, not the ones after it.
+
+    ``plan``: run the mocked account in its own process and the plan's cells in an observer
+    kernel (see the module docstring)."""
     limits = limits or RunLimits()
     policy = policy or SandboxPolicy(uid=fresh_uid())
     original = nbformat.from_dict(notebook)
@@ -278,7 +361,9 @@ def run_notebook(
         budget = RunLimits(
             limits.cell_timeout, max(1.0, remaining), limits.output_bytes, limits.startup_timeout
         )
-        result = _run_once(attempt, workdir, rundir, budget, policy, sandboxed, kernel_env or {})
+        result = _run_once(
+            attempt, workdir, rundir, budget, policy, sandboxed, kernel_env or {}, plan
+        )
         stuck = result.cells_run[-1] if result.cells_run else None
         cell_timed_out = result.status == TIMEOUT and "a cell ran longer" in result.reason
         if not cell_timed_out or stuck is None or len(skipped) >= max_restarts:

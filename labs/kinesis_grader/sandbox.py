@@ -122,9 +122,12 @@ def sandbox_command(
     rundir: Path,
     policy: SandboxPolicy = SandboxPolicy(),
     extra_env: dict[str, str] | None = None,
+    shared: tuple[Path, ...] = (),
 ) -> list[str]:
     """``argv`` wrapped to run jailed: ``workdir`` writable (and the cwd), ``rundir`` for the
-    IPC sockets and connection file, everything else as described in the module docstring."""
+    IPC sockets and connection file, everything else as described in the module docstring.
+    ``shared``: folders bound read-only — a Unix socket another jail serves (the mocked
+    account's, :mod:`.account_process`) can be connected to there, not replaced."""
     toolkit = _toolkit_root()
     read_only = [*_python_roots(), toolkit.parent]
     env = {
@@ -165,6 +168,11 @@ def sandbox_command(
             if parent != Path("/tmp"):
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--bind", str(folder), str(folder)]
+    for folder in shared:
+        for parent in _parents(folder):
+            if parent != Path("/tmp"):
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--ro-bind", str(folder), str(folder)]
     args += ["--chdir", str(workdir), "--clearenv"]
     for name, value in env.items():
         args += ["--setenv", name, value]

@@ -35,6 +35,7 @@ import nbformat
 
 from .course import Course
 from .executor import OK, RunLimits, run_notebook
+from .observer import account_plan
 from .rebuild import AuthoringError, WrongNotebook, rebuild
 from .review import answer_rule_breaks, held_note, hold_for_review
 from .sandbox import SandboxUnavailable, self_test
@@ -43,6 +44,7 @@ from .verdicts import judge
 GRADED, NEEDS_MANUAL, NOT_GRADED = "graded", "needs_manual_grading", "not_graded"
 INVALID, WRONG_QUIZ, GRADER_ERROR = "invalid_submission", "wrong_notebook", "grader_error"
 RESULT_VERSION = 2  # 2: answers are read against the answer rules
+ACCOUNT_PROCESS_MODE = b"account-process"  # part of a result's digest in that mode
 
 # SQLAlchemy 2.1 warns inside nbgrader's gradebook code; the grades are stored all the same.
 warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -106,8 +108,12 @@ def grade_one(
     scratch: Path,
     limits: RunLimits,
     sandboxed: bool,
+    account_process: bool = False,
 ) -> dict[str, Any]:
-    """One submission → a result dict (status, reason, verdicts); never raises for bad input."""
+    """One submission → a result dict (status, reason, verdicts); never raises for bad input.
+
+    ``account_process``: the mocked account in its own process, the quiz's pure observations
+    of it in an observer kernel (:mod:`.observer`)."""
     try:
         student = nbformat.read(student_path, as_version=4)
         rebuilt = rebuild(source, student)
@@ -120,6 +126,7 @@ def grade_one(
     breaks = answer_rule_breaks(source, rebuilt)  # read here, before any of it runs
     work = scratch / "work"
     shutil.copytree(student_path.parent, work, ignore=shutil.ignore_patterns("*.ipynb"))
+    plan = account_plan(source, rebuilt) if account_process else None
     run = run_notebook(
         rebuilt.notebook,
         work,
@@ -127,6 +134,7 @@ def grade_one(
         limits,
         sandboxed=sandboxed,
         kernel_env={"KINESIS_QUIZCHECK_STDOUT": "1"},
+        plan=plan,
     )
     stop = "" if run.status == OK else f"{run.status}: {run.reason}"
     verdicts = judge(rebuilt, run.notebook, run.cells_run, stop, run.stopped_at)
@@ -134,6 +142,10 @@ def grade_one(
     if breaks:
         verdicts, would_have = hold_for_review(verdicts, breaks)
         result.update(held_for_review=breaks, score_before_review=would_have)
+    if plan is not None:
+        result["observed_by_grader"] = [
+            rebuilt.notebook.cells[index].metadata["kgrader"]["grade_id"] for index in plan.observed
+        ]
     return {
         **result,
         "verdicts": [asdict(v) for v in verdicts],
@@ -199,8 +211,10 @@ def grade_batch(
     limits: RunLimits | None = None,
     allow_unsafe: bool = False,
     say: Printer = print,
+    account_process: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Grade ``submissions`` (ingest.Submission objects) one at a time; return the results."""
+    """Grade ``submissions`` (ingest.Submission objects) one at a time; return the results
+    (``account_process``: see :func:`grade_one`)."""
     limits = limits or RunLimits()
     with GradingLock(course.root / "grading" / ".lock"):
         if allow_unsafe:
@@ -226,7 +240,14 @@ def grade_batch(
             elapsed = time.monotonic() - started
             left = elapsed / (number - 1) * (total - number + 1) if number > 1 else 0
             result = _grade_student(
-                course, quiz, source, source_bytes, submission, limits, not allow_unsafe
+                course,
+                quiz,
+                source,
+                source_bytes,
+                submission,
+                limits,
+                not allow_unsafe,
+                account_process,
             )
             results[submission.student_id] = result
             earned = sum(v["score"] for v in result.get("verdicts", []))
@@ -246,6 +267,7 @@ def _grade_student(
     submission: Any,
     limits: RunLimits,
     sandboxed: bool,
+    account_process: bool = False,
 ) -> dict[str, Any]:
     student = submission.student_id
     result_path = course.root / "grading" / quiz / "results" / f"{student}.json"
@@ -253,7 +275,9 @@ def _grade_student(
         result = {"status": INVALID, "reason": f"{INVALID}: {submission.problem}", "verdicts": []}
         write_atomically(result_path, json.dumps(result, indent=1))
         return result
-    digest = _digest(source_bytes, Path(submission.notebook).read_bytes())
+    # A result from the other mode is not reused (the default mode's digest is unchanged).
+    mode = [ACCOUNT_PROCESS_MODE] if account_process else []
+    digest = _digest(source_bytes, Path(submission.notebook).read_bytes(), *mode)
     if result_path.exists():
         stored = json.loads(result_path.read_text(encoding="utf-8"))
         if stored.get("digest") == digest and stored.get("version") == RESULT_VERSION:
@@ -261,7 +285,9 @@ def _grade_student(
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"kgrader-{quiz}-") as scratch:
         try:
-            result = grade_one(source, Path(submission.notebook), Path(scratch), limits, sandboxed)
+            result = grade_one(
+                source, Path(submission.notebook), Path(scratch), limits, sandboxed, account_process
+            )
         except AuthoringError:
             raise
         except Exception as error:  # the grader's own failure must not stop the batch
@@ -320,8 +346,10 @@ def grade_quiz(
     limits: RunLimits | None = None,
     allow_unsafe: bool = False,
     say: Printer = print,
+    account_process: bool = False,
 ) -> dict[str, Any]:
-    """`make grade`: intake → trusted batch → feedback → CSV → a summary for the instructor."""
+    """`make grade`: intake → trusted batch → feedback → CSV → a summary for the instructor
+    (``account_process``: see :func:`grade_one`)."""
     from .export import export_csv, save_status
     from .grade import ensure_released
     from .ingest import find_submissions
@@ -333,7 +361,9 @@ def grade_quiz(
         for line in intake.skipped:
             say(f"skipped: {line}")
         started = time.monotonic()
-        results = grade_batch(course, quiz, intake.submissions, limits, allow_unsafe, say)
+        results = grade_batch(
+            course, quiz, intake.submissions, limits, allow_unsafe, say, account_process
+        )
         seconds = time.monotonic() - started
     with course.gradebook() as gradebook:
         for student in results:

@@ -43,6 +43,7 @@ class AccountProcess:
     socket_path: Path
     process: subprocess.Popen
     log: Path
+    sandboxed: bool
 
     @property
     def kernel_env(self) -> dict[str, str]:
@@ -57,6 +58,27 @@ class AccountProcess:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def wait_until_listening(self, timeout: float) -> None:
+        """Return once the socket accepts a connection; raise if the process exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                tail = self.log.read_text(errors="replace")[-400:]
+                raise AccountDidNotStart(f"the account process exited: {tail}")
+            if self.socket_path.exists():
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    try:
+                        probe.connect(str(self.socket_path))
+                    except OSError:
+                        pass
+                    else:
+                        if self.sandboxed:  # connectable by the kernels' uids (a write)
+                            self.socket_path.chmod(0o666)
+                        return
+            time.sleep(0.05)
+        self.stop()
+        raise AccountDidNotStart(f"the account process did not listen within {timeout:g} s")
+
     def stop(self) -> None:
         """End the process (SIGTERM, then SIGKILL); a jailed one takes its jail with it
         (bubblewrap's ``--die-with-parent``)."""
@@ -69,10 +91,9 @@ class AccountProcess:
                 self.process.wait(timeout=STOP_GRACE_SECONDS)
 
 
-def start_account(
-    folder: Path, sandboxed: bool, startup_timeout: float = 60.0, uid: int | None = None
-) -> AccountProcess:
-    """Start the account for one run in ``folder`` (made fresh) and wait until it answers."""
+def start_account(folder: Path, sandboxed: bool, uid: int | None = None) -> AccountProcess:
+    """Start the account for one run in ``folder`` (made fresh); it takes about a second to
+    listen (:meth:`AccountProcess.wait_until_listening`), while the kernels start."""
     shutil.rmtree(folder, ignore_errors=True)
     home, socket_dir = folder / "home", folder / "socket"
     socket_path = socket_dir / SOCKET_NAME
@@ -95,29 +116,4 @@ def start_account(
         process = subprocess.Popen(
             argv, cwd=home, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
-    account = AccountProcess(socket_path, process, log)
-    try:
-        _wait_until_listening(account, startup_timeout)
-        if sandboxed:
-            socket_path.chmod(0o666)  # connectable by the kernels' uids (a connect is a write)
-    except BaseException:
-        account.stop()
-        raise
-    return account
-
-
-def _wait_until_listening(account: AccountProcess, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not account.alive():
-            tail = account.log.read_text(errors="replace")[-400:]
-            raise AccountDidNotStart(f"the account process exited: {tail}")
-        if account.socket_path.exists():
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                try:
-                    probe.connect(str(account.socket_path))
-                    return
-                except OSError:
-                    pass
-        time.sleep(0.05)
-    raise AccountDidNotStart(f"the account process did not listen within {timeout:g} s")
+    return AccountProcess(socket_path, process, log, sandboxed)

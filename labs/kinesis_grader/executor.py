@@ -152,22 +152,30 @@ class NotebookTimeout(Exception):
 
 
 async def _run(
-    client: BudgetedClient, limits: RunLimits, result: RunResult, observer: Observer | None
+    client: BudgetedClient,
+    limits: RunLimits,
+    result: RunResult,
+    observer: Observer | None,
+    account: AccountProcess | None,
 ) -> None:
     log = open(Path(client.resources["kernel_log"]), "ab")  # noqa: SIM115 (closed below)
+    observer_log = Path(observer.client.resources["kernel_log"]) if observer else None
+    second = open(observer_log, "ab") if observer_log else None  # noqa: SIM115 (closed below)
     try:
+        if observer is not None:  # it starts while the learner's kernel does
+            await observer.client.async_start_new_kernel(cwd=None, stdout=second, stderr=second)
         async with client.async_setup_kernel(cwd=None, stdout=log, stderr=log):
+            if account is not None:
+                account.wait_until_listening(limits.startup_timeout)
             if observer is None:
                 await _run_cells(client, limits, result)
                 return
-            observer_log = Path(observer.client.resources["kernel_log"])
-            with open(observer_log, "ab") as second:
-                async with observer.client.async_setup_kernel(
-                    cwd=None, stdout=second, stderr=second
-                ):
-                    await _run_cells(client, limits, result, observer)
+            async with observer.client.async_setup_kernel():
+                await _run_cells(client, limits, result, observer)
     finally:
         log.close()
+        if second is not None:
+            second.close()
 
 
 async def _run_cells(
@@ -196,10 +204,14 @@ async def _run_cells(
 
 
 async def _run_with_watchdog(
-    client: BudgetedClient, limits: RunLimits, result: RunResult, observer: Observer | None = None
+    client: BudgetedClient,
+    limits: RunLimits,
+    result: RunResult,
+    observer: Observer | None = None,
+    account: AccountProcess | None = None,
 ) -> None:
     try:
-        await _run(client, limits, result, observer)
+        await _run(client, limits, result, observer, account)
     except CellTimeoutError:
         result.status = TIMEOUT
         result.reason = (
@@ -257,7 +269,7 @@ def _run_once(
     account: AccountProcess | None = None
     if plan is not None:  # a fresh account per run: a re-run starts from an empty one
         account_folder = rundir.with_name(rundir.name + "-account")
-        account = start_account(account_folder, sandboxed, limits.startup_timeout)
+        account = start_account(account_folder, sandboxed)
         kernel_env = {**kernel_env, **account.kernel_env}
     shared = account.shared if account else ()
     clients: list[BudgetedClient] = []
@@ -274,7 +286,7 @@ def _run_once(
             )
             clients.append(observer.client)
         result = RunResult(notebook=notebook, status=OK)
-        asyncio.run(_run_with_watchdog(client, limits, result, observer))
+        asyncio.run(_run_with_watchdog(client, limits, result, observer, account))
     finally:
         for started in clients:
             atexit.unregister(started._cleanup_kernel)

@@ -35,7 +35,7 @@ import nbformat
 
 from .course import Course
 from .executor import OK, RunLimits, run_notebook
-from .observer import account_plan
+from .observer import account_plan, observes_account
 from .rebuild import AuthoringError, WrongNotebook, rebuild
 from .review import answer_rule_breaks, held_note, hold_for_review
 from .sandbox import SandboxUnavailable, self_test
@@ -233,6 +233,14 @@ def grade_batch(
         source_path = course.source_notebook(quiz)
         source = nbformat.read(source_path, as_version=4)
         source_bytes = source_path.read_bytes()
+        if account_process:
+            observed = [
+                c.metadata["nbgrader"]["grade_id"] for c in source.cells if observes_account(c)
+            ]
+            say(
+                "Account-process mode: each submission's mocked account runs in its own jailed "
+                f"process; observed by the grader: {', '.join(observed) or 'no item of this quiz'}."
+            )
         results: dict[str, dict[str, Any]] = {}
         started = time.monotonic()
         total = len(submissions)

@@ -148,19 +148,33 @@ def _lab_server_class() -> type:
             (or a pipe nobody reads) filled with it. Errors are still logged."""
 
     class LabEndpointServer(ThreadedMotoServer):
+        failed: BaseException | None = None
+
         def _server_entry(self) -> None:
             app = ClockControlMiddleware(DomainDispatcherApplication(create_backend_app))
-            listening = _listen_on_unix_socket(self._ip_address)
-            self._server = make_server(
-                self._ip_address,
-                self._port,
-                app,
-                True,
-                request_handler=QuietRequestHandler,
-                fd=listening.fileno() if listening else None,
-            )
+            try:
+                listening = _listen_on_unix_socket(self._ip_address)
+                self._server = make_server(
+                    self._ip_address,
+                    self._port,
+                    app,
+                    True,
+                    request_handler=QuietRequestHandler,
+                    fd=listening.fileno() if listening else None,
+                )
+            except BaseException as error:  # werkzeug exits on a bind error (SystemExit)
+                self.failed = error
+                self._server_ready_event.set()
+                return
             self._server_ready_event.set()
             self._server.serve_forever()
+
+        def start(self) -> None:
+            """moto's start, except that a server that could not start says so instead of
+            leaving the caller waiting forever (and deaf to SIGTERM)."""
+            super().start()
+            if self.failed is not None:
+                raise EndpointError(f"The endpoint could not start: {self.failed!r}")
 
     return LabEndpointServer
 

@@ -92,3 +92,14 @@ def test_a_bad_socket_path_is_refused_with_the_reason(tmp_path):
         check_socket_path(str(tmp_path / "file"))
     with pytest.raises(EndpointError, match="too long"):
         check_socket_path(str(tmp_path / ("x" * 120)))
+
+
+def test_a_socket_it_cannot_bind_ends_the_endpoint_with_the_reason_not_a_hang():
+    """/proc exists but takes no socket: the server thread fails, the command says so."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kinesis_lab", "endpoint", "--unix-socket", "/proc/lab.sock"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "could not start" in done.stderr

@@ -118,6 +118,16 @@ def execute_lesson(source: Path, target: Path, key: str, reruns: int = 0) -> lis
         return _execute_lesson(source, target, key, reruns)
 
 
+def learner_environment() -> dict[str, str]:
+    """This process's environment without the test suite's lab settings: the executed copy is
+    what the site shows, so it must print what a learner sees (1 s transitions, not the
+    suite's shorter ones; kinesis_lab.simulation.lifecycle)."""
+    return {name: value for name, value in os.environ.items() if name not in SUITE_ONLY_SETTINGS}
+
+
+SUITE_ONLY_SETTINGS = ("KINESIS_LAB_TRANSITION_SECONDS",)
+
+
 def _execute_lesson(source: Path, target: Path, key: str, reruns: int) -> list[float]:
     import copy
 
@@ -127,7 +137,7 @@ def _execute_lesson(source: Path, target: Path, key: str, reruns: int) -> list[f
     notebook = nbformat.read(source, as_version=4)
     seconds: list[float] = []
     with lesson_client(notebook, source.parent, store_widget_state=True) as client:
-        with client.setup_kernel():
+        with client.setup_kernel(env=learner_environment()):
             reply = client.wait_for_reply(client.kc.kernel_info())
             notebook.metadata["language_info"] = reply["content"]["language_info"]
             for number in range(1 + reruns):

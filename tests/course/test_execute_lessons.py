@@ -99,3 +99,12 @@ def test_a_build_waiting_for_a_lesson_being_run_reuses_that_run(tmp_path):
     waiting.join(timeout=60)
     assert finished == [0.0]  # reused, not run (running it would raise)
     assert nbformat.read(target, as_version=4).metadata["kinesis_course"]["cache_key"] == key
+
+
+def test_the_sites_lessons_run_with_a_learners_settings(monkeypatch):
+    """The suite shortens lab transitions; the executed copy the site shows must not."""
+    monkeypatch.setenv("KINESIS_LAB_TRANSITION_SECONDS", "0.3")
+    monkeypatch.setenv("KINESIS_LAB_SOMETHING_ELSE", "kept")
+    environment = execute_lessons.learner_environment()
+    assert "KINESIS_LAB_TRANSITION_SECONDS" not in environment
+    assert environment["KINESIS_LAB_SOMETHING_ELSE"] == "kept"

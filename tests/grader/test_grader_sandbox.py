@@ -75,3 +75,15 @@ def test_command_drops_privileges_and_network():
     assert "--die-with-parent" in command
     assert any(part.startswith("--reuid=") for part in command)
     assert command[0] == "prlimit" and "--" in command
+
+
+def test_only_the_lab_transition_setting_crosses_into_the_jail(monkeypatch):
+    """The suite's short lab transitions reach the jailed kernel; nothing else does."""
+    monkeypatch.setenv("KINESIS_LAB_TRANSITION_SECONDS", "0.3")
+    monkeypatch.setenv("KINESIS_GRADER_PROBE_SECRET", "leaked")
+    command = sandbox_command(["python"], Path("/tmp/w"), Path("/tmp/r"))
+    settings = {
+        command[i + 1]: command[i + 2] for i, part in enumerate(command) if part == "--setenv"
+    }
+    assert settings["KINESIS_LAB_TRANSITION_SECONDS"] == "0.3"
+    assert "KINESIS_GRADER_PROBE_SECRET" not in settings

@@ -34,6 +34,7 @@ moto's objects; ``install()`` / ``uninstall()`` layer on :mod:`kinesis_lab.mock.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +54,33 @@ KinesisResponse = fidelity.KinesisResponse
 Stream = fidelity.Stream
 Consumer = kinesis_models.Consumer
 
-TRANSITION_SECONDS = 1.0  # lab-clock length of CREATING, UPDATING and DELETING (a course choice)
+TRANSITION_ENV = "KINESIS_LAB_TRANSITION_SECONDS"
+
+
+def _transition_seconds(default: float = 1.0) -> float:
+    """The length of a transition: 1 s, or what KINESIS_LAB_TRANSITION_SECONDS says.
+
+    Why a setting: the test suite runs every lesson and quiz several times on the real clock,
+    and a second per stream created added minutes of pure waiting; it runs them with a shorter
+    transition (the states still show, the waiters still wait). Learners keep the default.
+    """
+    text = os.environ.get(TRANSITION_ENV, "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0.05 <= seconds <= 60:
+        raise ValueError(
+            f"{TRANSITION_ENV}={text!r}: give the length of CREATING/UPDATING/DELETING in "
+            "seconds, between 0.05 and 60 (unset: 1)."
+        )
+    return seconds
+
+
+# Lab-clock length of CREATING, UPDATING and DELETING (a course choice, not an AWS figure).
+TRANSITION_SECONDS = _transition_seconds()
 
 SIMULATION_NOTE = (
     "SIMULATION: streams are CREATING, UPDATING (resharding, encryption, mode changes) or "
@@ -127,7 +154,9 @@ _lock = threading.RLock()  # the server answers requests on several threads
 
 def _is_over(transition: _Transition, now: float) -> bool:
     elapsed = now - transition.started
-    if elapsed < 0 or elapsed >= TRANSITION_SECONDS:  # < 0: the lab clock was replaced
+    # < 0: the lab clock was replaced. The margin: an epoch-sized clock plus 0.3 s minus the
+    # start is 0.29999995 s, and advancing by a transition's length must end it.
+    if elapsed < 0 or elapsed >= TRANSITION_SECONDS - 1e-6:
         return True
     return transition.shown and clock.get_clock().simulated
 

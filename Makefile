@@ -72,7 +72,7 @@ grading-packages:
 	@bash tools/ensure_system_packages.sh grading
 
 unit: install system-packages $(EXCHANGE)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n 4 --dist loadgroup --no-loadscope-reorder
 
 test: lint unit
 

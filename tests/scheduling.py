@@ -39,8 +39,9 @@ BLANK_LESSON_MODULE = "test_notebooks.py"
 # lessons and everything else fill in after them.
 HEAVIEST_FIRST = (
     "test_jupyterhub_class.py",  # ~110: a hub, three learners, a graded quiz
-    "local-target-0",  # ~80: half the notebooks against kinesis-lab endpoint (its own groups)
-    "local-target-1",  # ~80
+    "local-target-0",  # ~55: a third of the notebooks against kinesis-lab endpoint (own groups)
+    "local-target-1",  # ~55
+    "local-target-2",  # ~55
     "test_quizzes_watchdog.py",  # ~90
     "test_grader_corpus.py",  # ~90
     "test_quizzes_roundtrip.py:a02_fraud",  # ~55

@@ -61,12 +61,15 @@ def test_every_lesson_starts_with_the_same_setup_cell():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
-def test_lesson_runs_top_to_bottom_and_again(path):
+def test_lesson_runs_top_to_bottom_and_again(path, tmp_path):
     """Every pass clean and within budget. The first pass's executed copy goes where the site
     build looks for it (tools/execute_lessons.py's cache), so the site tests that follow in
     this worker (tests/conftest.py keeps them in one group) build without executing again.
     The "again" pass of a lesson with exercises runs answered, in tests/course/test_exercises.py."""
-    target = execute_lessons.OUT_DIR / path.name
+    # Only the site's lessons go to its cache: a site build running meanwhile deletes any other
+    # notebook there (the CLI appendix is not on the site), and this test reads its copy back.
+    on_site = path in execute_lessons.lesson_paths()
+    target = (execute_lessons.OUT_DIR if on_site else tmp_path) / path.name
     key = execute_lessons.cache_key(path, toolkit_fingerprint())
     reruns = 0 if run_exercises.exercises_in(nbformat.read(path, as_version=4)) else 1
     try:

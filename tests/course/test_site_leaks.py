@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+import ahocorasick
 import pytest
 from ci_skip_rule import surroundings
 from site_helpers import NOTEBOOK_DIR, REPO, SITE_OUT, build_site
@@ -53,8 +54,24 @@ def _strings(value) -> list[str]:
     return []
 
 
+def phrase_finder(phrases: set[str]) -> ahocorasick.Automaton | None:
+    """One automaton for every phrase: a text is read once, whatever the number of phrases."""
+    if not phrases:
+        return None
+    automaton = ahocorasick.Automaton()
+    for phrase in phrases:
+        automaton.add_word(phrase, phrase)
+    automaton.make_automaton()
+    return automaton
+
+
+def phrases_in(finder: ahocorasick.Automaton | None, text: str) -> set[str]:
+    return {phrase for _end, phrase in finder.iter(text)} if finder else set()
+
+
 def scan(root: Path, phrases: set[str]) -> list[str]:
     """Every (file, leaked thing) under root: canaries, markers and the given phrases."""
+    finder = phrase_finder(phrases)
     found = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         texts = file_texts(path)
@@ -62,7 +79,8 @@ def scan(root: Path, phrases: set[str]) -> list[str]:
         for text in texts:
             found += [f"{where}: {hit}" for hit in CANARY.findall(text)]
         found += [f"{where}: marker {m!r}" for m in MARKERS if any(m in t for t in texts)]
-        found += [f"{where}: line {p!r}" for p in phrases if any(p in t for t in texts)]
+        leaked = set().union(*(phrases_in(finder, text) for text in texts))
+        found += [f"{where}: line {p!r}" for p in leaked]
     return sorted(set(found))
 
 
@@ -96,17 +114,17 @@ def secret_lines() -> set[str]:
             ).get("solution"):
                 regions.append(source)  # a written answer: the whole cell is the solution
             for region in regions:
-                for line in region.splitlines():
-                    line = line.strip()
-                    if len(line) >= MIN_LINE and line not in public and not line.startswith("#"):
-                        lines.add(line)
+                lines.update(distinctive(region))
     # The reference answers of the lessons' exercises (tools/run_exercises.py) too.
     for path in sorted(EXERCISE_ANSWERS.glob("*.py")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if len(line) >= MIN_LINE and line not in public and not line.startswith("#"):
-                lines.add(line)
-    return lines
+        lines.update(distinctive(path.read_text(encoding="utf-8")))
+    return lines - phrases_in(phrase_finder(lines), public)
+
+
+def distinctive(text: str) -> set[str]:
+    """Lines long enough to mean something (imports and `lab = start_lab()` do not)."""
+    stripped = (line.strip() for line in text.splitlines())
+    return {line for line in stripped if len(line) >= MIN_LINE and not line.startswith("#")}
 
 
 def quiz_canaries() -> set[str]:

@@ -72,23 +72,30 @@ def test_a_submission_past_the_whole_notebook_limit_is_stopped_and_the_batch_goe
     assert rows["c_after"]["status"] == "needs_manual_grading"
 
 
-def test_a_cell_that_ignores_the_interrupt_is_reported_as_a_timeout(course, tmp_path):
+@pytest.fixture(scope="module")
+def stubborn_and_killer(course, tmp_path_factory):
+    """One batch (one grading run, a 5 s cell limit): a cell that ignores the interrupt, a
+    submission that kills the grading worker, then a normal submission after both."""
+    folder = tmp_path_factory.mktemp("stubborn_and_killer")
     model = Quiz(course, QUIZ)
-    write(answer_with(model, STUBBORN), tmp_path / "stubborn.ipynb")
-    write(model.submission(), tmp_path / "zz_after.ipynb")
-    batch = grade(course, QUIZ, tmp_path, cell_timeout=5, student_timeout=300, say=print)
-    reason = batch.results["stubborn"]["reason"]
+    killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent\n"
+    write(answer_with(model, STUBBORN), folder / "a_stubborn.ipynb")
+    write(answer_with(model, killer), folder / "b_killer.ipynb")
+    write(model.submission(), folder / "zz_after.ipynb")
+    batch = grade(course, QUIZ, folder, cell_timeout=5, student_timeout=300, say=print)
+    return model, batch
+
+
+def test_a_cell_that_ignores_the_interrupt_is_reported_as_a_timeout(course, stubborn_and_killer):
+    model, batch = stubborn_and_killer
+    reason = batch.results["a_stubborn"]["reason"]
     assert reason.startswith("timeout: a cell was still running after the 5 s limit"), reason
     assert batch.results["zz_after"]["autograded"] == model.autograded_points
     assert kernels_alive(course) == []
 
 
-def test_a_submission_that_kills_the_grading_worker_costs_no_one_else(course, tmp_path):
-    model = Quiz(course, QUIZ)
-    killer = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the kernel's parent\n"
-    write(answer_with(model, killer), tmp_path / "killer.ipynb")
-    write(model.submission(), tmp_path / "zz_after.ipynb")
-    batch = grade(course, QUIZ, tmp_path, cell_timeout=30, student_timeout=120, say=print)
-    assert batch.results["killer"]["reason"].startswith("worker_died")
+def test_a_submission_that_kills_the_grading_worker_costs_no_one_else(course, stubborn_and_killer):
+    model, batch = stubborn_and_killer
+    assert batch.results["b_killer"]["reason"].startswith("worker_died")
     assert batch.results["zz_after"]["autograded"] == model.autograded_points
     assert kernels_alive(course) == []

@@ -1,12 +1,14 @@
-"""How the suite shares its two workers (pytest-xdist, `--dist loadgroup --no-loadscope-reorder`).
+"""How the suite shares its workers (pytest-xdist, `--dist loadgroup --no-loadscope-reorder`).
 
 Why: on two cores the quiz round trips, the lessons and the site dominate, and whole files on
-one worker (`--dist loadfile`) left one worker idle for minutes. Each test gets a group:
+one worker (`--dist loadfile`) left workers idle for minutes. Four workers on two cores: much of
+the suite waits (kernels starting, a browser, a hub), so two more keep the cores busy. Each test gets a group:
 - its module, as loadfile did, so a module's fixtures are built once;
 - per quiz for the per-quiz round trips (a quiz's fixture is built once, quizzes spread);
 - per lesson for the lesson runs, blank (tests/course/test_notebooks.py) and answered
   (tests/course/test_exercises.py), so both workers run lessons;
-- one group for the site: it builds once and every site test reads that build.
+- three groups for the site (the build and what reads its files; the in-browser course; the
+  pages in a browser): it builds once and every site test reads that build.
 Groups run in this order: the blank lesson runs first (each writes the executed copy the site
 build reuses; tools/execute_lessons.py locks a lesson while it runs, so a build that reaches
 one still running waits for it instead of running it again), then the site, then the other
@@ -19,14 +21,20 @@ from __future__ import annotations
 import pytest
 
 SITE = "site"
-SITE_MODULES = (
-    "test_site_build.py",
-    "test_site_links.py",
-    "test_site_leaks.py",
-    "test_site_browser.py",
-    "test_lite_build.py",
-    "test_lite_browser.py",
-)
+SITE_BROWSER = "site-browser"
+LITE = "lite"
+# The site's tests in three groups, so three workers share them: each test asks
+# site_helpers.build_site(), which builds once under a file lock (a worker that asks meanwhile
+# waits for that build) and only reads afterwards. The build's own test comes first in SITE.
+SITE_GROUPS = {
+    "test_site_build.py": SITE,
+    "test_site_links.py": SITE,
+    "test_site_leaks.py": SITE,
+    "test_lite_build.py": LITE,
+    "test_lite_browser.py": LITE,
+    "test_site_browser.py": SITE_BROWSER,
+}
+SITE_MODULES = tuple(SITE_GROUPS)
 PER_QUIZ_MODULES = ("test_quizzes_roundtrip.py", "test_quizzes_trusted.py")
 # One group per lesson (~4–10 s each): they spread over both workers.
 PER_LESSON_TESTS = (
@@ -44,7 +52,7 @@ HEAVIEST_FIRST = (
     "local-target-2",  # ~55
     "test_quizzes_watchdog.py",  # ~90
     "test_grader_corpus.py",  # ~90
-    "test_quizzes_roundtrip.py:a02_fraud",  # ~55
+    "test_quizzes_roundtrip.py:q02_producers",  # ~45
     "test_cli_lab.py",  # ~40
     "test_quizzes_cli.py",  # ~40
 )
@@ -57,8 +65,8 @@ def group_of(item: pytest.Item) -> str:
         if marker.name == "xdist_group" and marker.args:
             return str(marker.args[0])
     module = item.path.name
-    if module in SITE_MODULES:
-        return SITE
+    if module in SITE_GROUPS:
+        return SITE_GROUPS[module]
     params = getattr(getattr(item, "callspec", None), "params", {})
     if getattr(item, "originalname", "") in PER_LESSON_TESTS and "path" in params:
         return f"{module}:{params['path'].stem}"
@@ -80,15 +88,18 @@ def mark(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.xdist_group(group_of(item)))
 
 
+SITE_ORDER = (SITE, LITE, SITE_BROWSER)  # the build first; then the longest (lite, ~130 s)
+
+
 def rank_of(group: str) -> int:
-    """0: the blank lesson runs; 1: the site; 2…: HEAVIEST_FIRST; then everything else."""
+    """0: the blank lesson runs; 1-3: the site's groups; then HEAVIEST_FIRST; then the rest."""
     if group.startswith(BLANK_LESSON_MODULE + ":"):
         return 0
-    if group == SITE:
-        return 1
+    if group in SITE_ORDER:
+        return 1 + SITE_ORDER.index(group)
     if group in HEAVIEST_FIRST:
-        return 2 + HEAVIEST_FIRST.index(group)
-    return 2 + len(HEAVIEST_FIRST)
+        return 1 + len(SITE_ORDER) + HEAVIEST_FIRST.index(group)
+    return 1 + len(SITE_ORDER) + len(HEAVIEST_FIRST)
 
 
 def schedule(items: list[pytest.Item]) -> None:

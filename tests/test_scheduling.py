@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pytest
 from scheduling import (
     HEAVIEST_FIRST,
+    LITE,
     SITE,
+    SITE_BROWSER,
     group_of,
     mark,
     schedule,
@@ -25,9 +27,12 @@ class FakeItem(SimpleNamespace):
         self.markers.append(marker)
 
 
-def test_the_site_tests_share_one_group_so_the_site_is_built_once_per_worker():
-    for module in ("test_site_build.py", "test_site_links.py", "test_site_browser.py"):
+def test_the_site_tests_share_three_groups_that_read_one_build():
+    for module in ("test_site_build.py", "test_site_links.py", "test_site_leaks.py"):
         assert group_of(FakeItem(module, "t")) == SITE
+    for module in ("test_lite_build.py", "test_lite_browser.py"):
+        assert group_of(FakeItem(module, "t")) == LITE
+    assert group_of(FakeItem("test_site_browser.py", "t")) == SITE_BROWSER
 
 
 def test_round_trips_are_grouped_per_quiz_and_other_modules_per_module():
@@ -65,9 +70,10 @@ def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_wit
     items = [
         FakeItem("test_keys.py", "a"),
         FakeItem("test_site_browser.py", "browse"),
+        FakeItem("test_lite_browser.py", "lite"),
         FakeItem("test_site_build.py", "build"),
         FakeItem("test_exercises.py", ANSWERED, path=LESSON),
-        FakeItem("test_quizzes_roundtrip.py", "r1", graded="a02_fraud"),
+        FakeItem("test_quizzes_roundtrip.py", "r1", graded="q02_producers"),
         FakeItem("test_keys.py", "b"),
         FakeItem("test_notebooks.py", BLANK, path=LESSON),
         FakeItem("test_quizzes_watchdog.py", "w"),
@@ -82,6 +88,7 @@ def test_schedule_marks_every_item_and_puts_heavy_groups_first_keeping_order_wit
     assert [item.name for item in items] == [
         BLANK,
         "build",
+        "lite",
         "browse",
         "w",
         "r1",

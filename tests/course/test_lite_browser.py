@@ -78,6 +78,9 @@ def lite_session(browser, site_url):
 def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook):
     assert (SITE_OUT / "lite" / "files" / notebook).is_file(), notebook
     session = lite_session
+    # A tab of its own for each lesson (the context's cache stays warm): navigating the same
+    # tab away from the previous lesson let its teardown's errors land on this one's record.
+    session.new_page()
     session.errors.clear()
     times = session.open_lesson(notebook)
     started = time.monotonic()

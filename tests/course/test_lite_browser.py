@@ -74,6 +74,14 @@ def lite_session(browser, site_url):
     session.close()
 
 
+# Uncaught errors in JupyterLab's own UI code that change nothing a lesson does. Seen twice in
+# fresh-clone CI runs under full load (never on a quiet machine, nor with the CPU loaded by busy
+# loops), in the second or third lesson of a session, with every cell run and no problem in the
+# notebook: an element's observer gone before it was observed. The driver logs where it was
+# thrown; each is printed, and anything else still fails the test.
+UPSTREAM_UI_ERRORS = ("page error: Error(\"Cannot read properties of null (reading 'observe')\")",)
+
+
 @pytest.mark.parametrize("notebook", LESSONS)
 def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook):
     assert (SITE_OUT / "lite" / "files" / notebook).is_file(), notebook
@@ -98,7 +106,10 @@ def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook
     problems = problems_in(executed)
     assert not problems, f"{notebook} in the browser:\n" + "\n".join(problems)
     assert not session.off_host, "requests left 127.0.0.1:\n" + "\n".join(session.off_host)
-    assert not session.errors, "\n".join(session.errors)
+    upstream = [error for error in session.errors if error.startswith(UPSTREAM_UI_ERRORS)]
+    for error in upstream:
+        print(f"{notebook}: tolerated upstream UI error: {error}")
+    assert not [e for e in session.errors if e not in upstream], "\n".join(session.errors)
     assert any("/lite/static/pyodide/kinesis_lab-" in url for url in session.requests)
 
 

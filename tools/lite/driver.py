@@ -133,7 +133,7 @@ class LiteSession:
             self.page.close()
         self.page = self.context.new_page()
         self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error!r}"))
+        self.page.on("pageerror", self._page_error)
 
     def _route(self, route):
         url = route.request.url
@@ -149,6 +149,12 @@ class LiteSession:
             route.fulfill(response=response, json=config)
         else:
             route.continue_()
+
+    def _page_error(self, error) -> None:
+        """An uncaught exception in the page, with where it was thrown (its first frames)."""
+        stack = (getattr(error, "stack", "") or "").splitlines()[1:4]
+        where = " | ".join(line.strip() for line in stack)
+        self.errors.append(f"page error: {error!r}" + (f" at {where}" if where else ""))
 
     def _console(self, message):
         if message.type == "error" and not self._optional_probe(message.location.get("url")):

@@ -1,7 +1,7 @@
 """Shared by the tests/test_site_*.py files: one strict build of the site, its pages, a server.
 
 The site is built once per change of its inputs, whichever test asks first: pytest-xdist runs
-test files in two workers, so the build takes a file lock and leaves a stamp with the hash of
+test files in several workers, so the build takes a file lock and leaves a stamp with the hash of
 everything it read (mkdocs.yml, site/, tools/, notebooks/, the lab toolkit). The output is
 build/site — what `make site` writes and what the leak scan must look at.
 """

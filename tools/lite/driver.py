@@ -183,6 +183,8 @@ class LiteSession:
         self.page.evaluate(
             """async () => {
                 const panel = window.jupyterapp.shell.currentWidget;
+                await panel.context.ready;  // the whole notebook is loaded, not its first cells
+                await panel.revealed;
                 await panel.sessionContext.ready;
                 await panel.sessionContext.session.kernel.info;
             }"""

@@ -237,6 +237,20 @@ def three_bursts(kinesis, stream: str) -> list[tuple[int, float]]:
     return bursts
 
 
+def bursts_within_a_second(kinesis, stream: str, attempts: int = 3) -> list[tuple[int, float]]:
+    """three_bursts(), again while the machine could not send some burst inside a second.
+
+    Why: under full load (CI, four workers on two cores) a burst's four calls over HTTP once
+    took 1.45 s; 2,000 records spread over that long fit a sliding one-second window, as they
+    would on AWS, so that measurement says nothing about bursts. Only a measurement in which
+    every burst took under a second is judged; the last one otherwise, so a failure shows it."""
+    for _ in range(attempts):
+        bursts = three_bursts(kinesis, stream)
+        if all(took < 1 for _refused, took in bursts):
+            break
+    return bursts
+
+
 def assert_each_burst_partly_throttled(bursts: list[tuple[int, float]]) -> None:
     """Each burst partly throttled; one that took less than a second had at most one
     second's budget (F1)."""
@@ -260,7 +274,7 @@ def test_bursts_a_little_over_a_second_apart_are_each_throttled_over_http(endpoi
         StreamName="bursts", WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
     )
 
-    assert_each_burst_partly_throttled(three_bursts(kinesis, "bursts"))
+    assert_each_burst_partly_throttled(bursts_within_a_second(kinesis, "bursts"))
 
 
 @pytest.mark.slow
@@ -271,4 +285,4 @@ def test_bursts_a_little_over_a_second_apart_are_each_throttled_in_process(
     with mock_aws():
         create(shared_kinesis_client, "bursts")
 
-        assert_each_burst_partly_throttled(three_bursts(shared_kinesis_client, "bursts"))
+        assert_each_burst_partly_throttled(bursts_within_a_second(shared_kinesis_client, "bursts"))

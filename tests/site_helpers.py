@@ -1,4 +1,4 @@
-"""Shared by the tests/test_site_*.py files: one strict build of the site, its pages, a server.
+"""Shared by the tests/test_site_*.py files: one strict build of the site and its pages.
 
 The site is built once per change of its inputs, whichever test asks first: pytest-xdist runs
 test files in several workers, so the build takes a file lock and leaves a stamp with the hash of
@@ -8,18 +8,14 @@ build/site — what `make site` writes and what the leak scan must look at.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import functools
 import hashlib
 import html
-import http.server
 import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -173,35 +169,6 @@ def resolve(page: Path, reference: str, root: Path = SITE_OUT) -> tuple[Path | N
     if target_url.endswith("/") or target.is_dir():
         target = target / "index.html"
     return target, unquote(parts.fragment)
-
-
-# --- a local server ------------------------------------------------------------------------
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-        ".js": "text/javascript",
-    }
-
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
-
-
-@contextlib.contextmanager
-def serve(root: Path = SITE_OUT) -> Iterator[str]:
-    """Serve a folder on 127.0.0.1 (a free port) for the duration; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def visible_text(path: Path) -> str:

@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from urllib.parse import urlsplit
 
 import pytest
-from site_helpers import REPO, build_site, serve
+from site_helpers import REPO, SITE_OUT, build_site
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-    # No other host resolves: what the page asks of one fails here, and the test reports it.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
+sys.path.insert(0, str(REPO / "tools"))
+# One browser for the suite and the benchmarks: chromium's flags (no other host resolves), the
+# launch and the static server live in tools/lite/driver.py.
+from lite.driver import browser_unavailable, chromium, serve  # noqa: E402
+
 SCREENSHOTS = REPO / "build" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -47,22 +41,17 @@ def unavailable(reason: str):
 def site_url():
     build_site()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with serve() as url:
+    with serve(SITE_OUT) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (run tools/ensure_system_packages.sh)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    reason = browser_unavailable()
+    if reason:
+        unavailable(reason)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Watched:
@@ -89,8 +78,8 @@ class Watched:
             ),
         )
         # Recorded, not routed: routing turns chromium's HTTP cache off, and a reader's cache is
-        # what makes the second page quick. The resolver rule (CHROMIUM_FLAGS) fails any other
-        # host; the record is what the test asserts on.
+        # what makes the second page quick. The driver's resolver rule fails any other host;
+        # the record is what the test asserts on.
         self.page.on("request", self._request)
 
     def _console(self, message):

@@ -15,9 +15,7 @@ headless (tools/lite/driver.py, shared with tests/course/test_lite_browser.py)::
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
 
 import build_lite  # noqa: E402  (tools/ is not a package)
+from bench_site import build as build_site  # noqa: E402  (the strict build, timed; one home)
 from lite import driver  # noqa: E402
 
 SITE = REPO / "build" / "site"
@@ -33,21 +32,6 @@ LITE = SITE / build_lite.SITE_FOLDER
 SIZE_BUDGET_MB = build_lite.BUDGET_MB
 KERNEL_READY_BUDGET_S = 20.0
 LESSON = "01_core_data_model.ipynb"
-
-
-def build_site() -> float:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        sys.exit(f"mkdocs build --strict failed:\n{(result.stdout + result.stderr)[-4000:]}")
-    return time.perf_counter() - started
 
 
 def measure(lesson: str, repeat: int) -> list[dict]:

@@ -7,21 +7,11 @@ issue 11 states; the first tests pin down what it counts.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 
 import nbformat
 import pytest
-from paths import REPO
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
+from paths import REPO, load_tool
 
 reading_time = load_tool("reading_time")
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from ci_skip_rule import surroundings
+from paths import load_tool
 from site_helpers import NOTEBOOK_DIR, REPO, SITE_SRC, mkdocs_config, nav_paths
 
 SHARED_FACTS = REPO.parent / "shared" / "kinesis-facts.md"
@@ -32,14 +32,6 @@ ADMONITIONS = {"note", "tip", "warning", "success"}  # see site/about-this-site.
 GENERATED_PAGES = {"exam-tips.md", "comparisons.md"}  # made by tools/site_hooks.py
 DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 MONTHS = "January February March April May June July August September October November December"
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 sys.path.insert(0, str(REPO / "tools"))

@@ -92,6 +92,8 @@ def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook
     session.new_page()
     session.errors.clear()
     times = session.open_lesson(notebook)
+    # Alone: the previous lessons' saved layout would reopen them beside it, kernels and all.
+    assert session.open_documents() == [notebook]
     started = time.monotonic()
     executed = session.run_all()
     run_all = time.monotonic() - started

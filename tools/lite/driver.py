@@ -40,6 +40,9 @@ OPTIONAL_PROBES = {"/lite/api/all.json", "/favicon.ico"}
 KERNEL_READY_TIMEOUT_MS = 240_000
 RUN_ALL_TIMEOUT_MS = 420_000
 NOT_IN_THE_BROWSER = "Not in the browser: "  # kinesis_lab.account.browser's one line
+LITE_STORAGE = "JupyterLite Storage - /lite/"  # its IndexedDB: files, settings, statedb
+# The opened lesson's own notebook panel, by id (JavaScript, with `id` in scope)
+_PANEL = 'Array.from(window.jupyterapp.shell.widgets("main")).find(w => w.id === id)'
 
 
 class BrowserUnavailable(RuntimeError):
@@ -128,12 +131,47 @@ class LiteSession:
         self.new_page()
 
     def new_page(self) -> None:
-        """Close the current tab (its kernels go with it) and open another in this context."""
+        """Close the current tab (its kernels go with it) and open another in this context.
+
+        JupyterLite keeps the open tabs in the browser's storage and reopens them in a new tab,
+        kernels and all: the next lesson would open beside the last one, which could be the
+        current notebook when Run All came (seen under load). The saved layout is forgotten
+        first, so each lesson opens alone, as the first one did.
+        """
         if self.page is not None:
             self.page.close()
-        self.page = self.context.new_page()
+            self.page = self.context.new_page()
+            self._forget_layout()
+        else:
+            self.page = self.context.new_page()
+        self.panel_id = None
         self.page.on("console", self._console)
         self.page.on("pageerror", self._page_error)
+
+    def _forget_layout(self) -> None:
+        """Empty JupyterLite's state store (the saved layout), from a page of its origin."""
+        self.page.goto(f"{self.base_url}lite/jupyter-lite.json")
+        self.page.evaluate(
+            """async name => {
+                const known = (await indexedDB.databases()).some(db => db.name === name);
+                if (!known) return;
+                const db = await new Promise((resolve, reject) => {
+                    const request = indexedDB.open(name);
+                    request.onsuccess = () => resolve(request.result);
+                    request.onerror = () => reject(request.error);
+                });
+                if (db.objectStoreNames.contains("statedb")) {
+                    await new Promise((resolve, reject) => {
+                        const clearing = db.transaction("statedb", "readwrite");
+                        clearing.objectStore("statedb").clear();
+                        clearing.oncomplete = resolve;
+                        clearing.onerror = () => reject(clearing.error);
+                    });
+                }
+                db.close();
+            }""",
+            LITE_STORAGE,
+        )
 
     def _route(self, route):
         url = route.request.url
@@ -171,53 +209,69 @@ class LiteSession:
         """Open a lesson by file name; return seconds to the UI and to the kernel answering."""
         started = time.monotonic()
         self.page.goto(f"{self.base_url}lite/lab/index.html?path={notebook}")
-        self.page.wait_for_function(
+        handle = self.page.wait_for_function(
             """name => {
-                const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                return !!(widget && widget.sessionContext && widget.context.path === name);
+                const app = window.jupyterapp;
+                const panels = app ? Array.from(app.shell.widgets("main")) : [];
+                const panel = panels.find(w => w.sessionContext && w.context.path === name);
+                return panel ? panel.id : null;
             }""",
             arg=notebook,
             timeout=KERNEL_READY_TIMEOUT_MS,
         )
+        self.panel_id = handle.json_value()
         ui = time.monotonic() - started
         self.page.evaluate(
-            """async () => {
-                const panel = window.jupyterapp.shell.currentWidget;
+            f"""async id => {{
+                const panel = {_PANEL};
                 await panel.context.ready;  // the whole notebook is loaded, not its first cells
                 await panel.revealed;
                 await panel.sessionContext.ready;
                 await panel.sessionContext.session.kernel.info;
-            }"""
+            }}""",
+            self.panel_id,
         )
         return {"ui": ui, "kernel": time.monotonic() - started}
 
-    def run_all(self) -> dict:
-        """Run every cell (awaiting the last one); return the notebook as the browser has it."""
-        self.page.set_default_timeout(RUN_ALL_TIMEOUT_MS)
-        self.page.evaluate(
-            "async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
-        )
+    def open_documents(self) -> list[str]:
+        """Paths of the documents open in the main area (one lesson, once it is open alone)."""
         return self.page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.content.model.toJSON()"
+            """() => Array.from(window.jupyterapp.shell.widgets("main"))
+                .filter(w => w.context).map(w => w.context.path)"""
         )
 
+    def run_all(self) -> dict:
+        """Run every cell of the lesson opened (awaiting the last); return it as the browser has it.
+
+        The command names the lesson's own panel: the current widget can be another one.
+        """
+        self.page.set_default_timeout(RUN_ALL_TIMEOUT_MS)
+        self.page.evaluate(
+            """async id => {
+                await window.jupyterapp.commands.execute(
+                    "notebook:run-all-cells", {semanticWidget: id, activate: true});
+            }""",
+            self.panel_id,
+        )
+        return self.page.evaluate(f"id => ({_PANEL}).content.model.toJSON()", self.panel_id)
+
     def execute(self, code: str) -> list[tuple[str, dict]]:
-        """Run code in the open notebook's kernel; return its outputs (type, content)."""
+        """Run code in the opened lesson's kernel; return its outputs (type, content)."""
         return self.page.evaluate(
-            """async code => {
-                const panel = window.jupyterapp.shell.currentWidget;
-                const future = panel.sessionContext.session.kernel.requestExecute({code});
+            f"""async ([id, code]) => {{
+                const panel = {_PANEL};
+                const future = panel.sessionContext.session.kernel.requestExecute({{code}});
                 const outputs = [];
-                future.onIOPub = message => {
+                future.onIOPub = message => {{
                     const kind = message.header.msg_type;
-                    if (["error", "stream", "execute_result"].includes(kind)) {
+                    if (["error", "stream", "execute_result"].includes(kind)) {{
                         outputs.push([kind, message.content]);
-                    }
-                };
+                    }}
+                }};
                 await future.done;
                 return outputs;
-            }""",
-            code,
+            }}""",
+            [self.panel_id, code],
         )
 
     def close(self) -> None:

@@ -25,6 +25,11 @@ Rules (F120-F122; AWS's own durations are "a few seconds" to minutes and not doc
   found."), not ResourceInUseException, which PutRecord's error list does not have (F122).
 * SubscribeToShard with a consumer that is not ACTIVE → ResourceInUseException ("A consumer
   can't read data while in the CREATING or DELETING states").
+* On an ACTIVE stream, two more refusals with ResourceInUseException (F123): RegisterStreamConsumer
+  with a name a consumer of that stream already has ("each consumer must have a unique name"),
+  and DeleteStream of a stream with registered consumers unless ``EnforceConsumerDeletion`` is
+  true. moto registers the name twice and deletes the stream with its consumers. The messages'
+  words are the lab's: AWS documents the error, not its text.
 
 Only requests are checked (the hook sits on ``KinesisResponse.call_action``): the course's other
 simulations, which call moto's backend directly, are never refused. State lives here, keyed by
@@ -86,7 +91,9 @@ SIMULATION_NOTE = (
     "SIMULATION: streams are CREATING, UPDATING (resharding, encryption, mode changes) or "
     f"DELETING for {TRANSITION_SECONDS:g} s of the lab clock — on a simulated clock until a "
     "describe call has shown the state once — and consumers CREATING or DELETING; acting on a "
-    "stream that is not ACTIVE gets AWS's ResourceInUseException (F120-F122)."
+    "stream that is not ACTIVE gets AWS's ResourceInUseException (F120-F122), as do a "
+    "consumer name used twice and deleting a stream that has consumers without "
+    "EnforceConsumerDeletion (F123)."
 )
 
 ACTIVE, CREATING, UPDATING, DELETING = "ACTIVE", "CREATING", "UPDATING", "DELETING"
@@ -279,6 +286,25 @@ def _consumer_not_active(consumer: Any, status: str) -> JsonRESTError:
     )
 
 
+def _consumer_name_taken(stream: Any, name: str) -> JsonRESTError:
+    """RegisterStreamConsumer with a name the stream's consumers already have (F123)."""
+    return JsonRESTError(
+        "ResourceInUseException",
+        f"Consumer {name} under stream {stream.stream_name} already exists; "
+        "each consumer of a stream must have a unique name",
+    )
+
+
+def _has_consumers(stream: Any) -> JsonRESTError:
+    """DeleteStream of a stream with registered consumers, EnforceConsumerDeletion unset (F123)."""
+    names = ", ".join(sorted(consumer.consumer_name for consumer in stream.consumers))
+    return JsonRESTError(
+        "ResourceInUseException",
+        f"Stream {stream.stream_name} under account {stream.account_id} has registered "
+        f"consumers ({names}); deregister them first or set EnforceConsumerDeletion=True",
+    )
+
+
 def _stream_named(response: Any) -> Any | None:
     """The stream a request names (StreamName or StreamARN), or None (moto reports it)."""
     backend = response.kinesis_backend
@@ -313,6 +339,13 @@ def _refusal(response: Any, action: str) -> JsonRESTError | None:
     status = status_of(stream)
     if action in NEEDS_ACTIVE_STREAM and status != ACTIVE:
         return _not_active(stream, status)
+    if action == "RegisterStreamConsumer":
+        name = response._get_param("ConsumerName")
+        if any(consumer.consumer_name == name for consumer in stream.consumers):
+            return _consumer_name_taken(stream, name)
+    if action == "DeleteStream" and stream.consumers:
+        if not response._get_param("EnforceConsumerDeletion"):
+            return _has_consumers(stream)
     if action in NOT_WHILE_CREATING and status == CREATING:
         return _not_found_yet(stream)
     return None

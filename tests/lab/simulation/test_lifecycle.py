@@ -1,6 +1,7 @@
-"""SIMULATION of lifecycle states (issue 13 item 2; F120-F122): streams CREATING → ACTIVE,
+"""SIMULATION of lifecycle states (issue 13 item 2; F120-F123): streams CREATING → ACTIVE,
 UPDATING while resharding, encrypting or switching mode, DELETING → gone; consumers CREATING
-with an epoch-suffixed ARN; AWS's errors for acting on a stream that is not ACTIVE; botocore's
+with an epoch-suffixed ARN; AWS's errors for acting on a stream that is not ACTIVE, for a
+consumer name used twice and for deleting a stream that has consumers; botocore's
 waiters sleeping on the lab clock. In-process on a simulated clock, and through
 `kinesis-lab endpoint` (what `make endpoint` runs) on the real clock."""
 
@@ -284,6 +285,63 @@ def test_a_deleted_stream_is_deleting_then_gone(kinesis, lab_clock):
     assert kinesis.list_streams()["StreamNames"] == []
 
 
+def test_a_consumer_name_is_taken_until_the_consumer_is_gone(kinesis, lab_clock):
+    """F123: each consumer of a stream has a unique name; moto registered it twice."""
+    stream_arn = active_stream(kinesis, "orders")
+    arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")["Consumer"][
+        "ConsumerARN"
+    ]
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+
+    twice = refusal(kinesis.register_stream_consumer, StreamARN=stream_arn, ConsumerName="dash")
+    assert twice["Error"]["Code"] == "ResourceInUseException"
+    assert twice["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Consumer dash under stream orders already exists" in twice["Error"]["Message"]
+    listed = kinesis.list_stream_consumers(StreamARN=stream_arn)["Consumers"]
+    assert [c["ConsumerName"] for c in listed] == ["dash"]
+
+    # another name on the same stream, and the same name on another stream, are fine
+    kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="alerts")
+    other_arn = active_stream(kinesis, "payments")
+    kinesis.register_stream_consumer(StreamARN=other_arn, ConsumerName="dash")
+
+    # deregistered and gone, the name is free again, under a new ARN (F121)
+    kinesis.deregister_stream_consumer(ConsumerARN=arn)
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    again = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")
+    assert again["Consumer"]["ConsumerARN"] != arn
+
+
+def test_deleting_a_stream_with_consumers_needs_enforce_consumer_deletion(kinesis, lab_clock):
+    """F123: refused while consumers are registered, unless EnforceConsumerDeletion is true."""
+    stream_arn = active_stream(kinesis, "orders")
+    kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+
+    for flag in ({}, {"EnforceConsumerDeletion": False}):
+        refused = refusal(kinesis.delete_stream, StreamName="orders", **flag)
+        assert refused["Error"]["Code"] == "ResourceInUseException"
+        assert "has registered consumers (dash)" in refused["Error"]["Message"]
+        assert status(kinesis, "orders") == "ACTIVE"  # nothing was started
+
+    kinesis.delete_stream(StreamName="orders", EnforceConsumerDeletion=True)
+    assert status(kinesis, "orders") == "DELETING"
+    kinesis.get_waiter("stream_not_exists").wait(StreamName="orders")
+
+
+def test_a_stream_whose_consumers_are_gone_deletes_without_the_flag(kinesis, lab_clock):
+    stream_arn = active_stream(kinesis, "orders")
+    arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")["Consumer"][
+        "ConsumerARN"
+    ]
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    kinesis.deregister_stream_consumer(ConsumerARN=arn)
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+
+    kinesis.delete_stream(StreamName="orders")
+    kinesis.get_waiter("stream_not_exists").wait(StreamName="orders")
+
+
 def test_uninstall_finishes_pending_deletes_and_restores_moto(
     fake_aws_credentials, shared_kinesis_client, lab_clock
 ):
@@ -376,6 +434,11 @@ def test_lifecycle_through_the_endpoint_on_the_real_clock(remote):
     assert consumer["ConsumerStatus"] == "CREATING"
     arn = CONSUMER_ARN.fullmatch(consumer["ConsumerARN"])
     assert arn is not None and abs(int(arn["epoch"]) - time.time()) < 60
+
+    twice = refusal(remote.register_stream_consumer, StreamARN=stream_arn, ConsumerName="dash")
+    assert twice["Error"]["Code"] == "ResourceInUseException"  # F123
+    with_consumer = refusal(remote.delete_stream, StreamName="http-orders")
+    assert with_consumer["Error"]["Code"] == "ResourceInUseException"  # F123
 
     remote.delete_stream(StreamName="http-orders", EnforceConsumerDeletion=True)
     try:

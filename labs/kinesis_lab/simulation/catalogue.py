@@ -96,8 +96,10 @@ SIMULATED = (
         "encryption, mode switch) or DELETING, a consumer CREATING or DELETING, for 1 s of the "
         "lab clock (on a simulated clock, until a describe call has shown it); "
         "ResourceInUseException for changing a stream that is not ACTIVE; consumer ARNs end in "
-        "their creation time; on the real clock a waiter polls every 1.05 s, not every 10 s",
-        "F120, F121, F122",
+        "their creation time; a consumer name used twice on a stream, and DeleteStream of a "
+        "stream with consumers without EnforceConsumerDeletion=True, get ResourceInUseException "
+        "(moto accepts both); on the real clock a waiter polls every 1.05 s, not every 10 s",
+        "F120, F121, F122, F123",
         "SIMULATION on the lab clock (kinesis_lab.simulation.lifecycle)",
     ),
     Simulated(

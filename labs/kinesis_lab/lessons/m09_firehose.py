@@ -52,6 +52,7 @@ from ..core.facts import (
     PRICING_ROUNDING_KB,
 )
 from ..data import READING_TRUTH_FIELDS, readings
+from ..simulation.firehose_records import BufferedRecord, transform_event
 
 # The transform contract (F46) has one home, the Firehose simulation: Ok / Dropped /
 # ProcessingFailed, every recordId back once, base64 data.
@@ -318,23 +319,16 @@ def sample_transform_event(
     stream_arn: str = "arn:aws:firehose:us-east-1:123456789012:deliverystream/m9-example",
     arrival_ms: int = 1_768_467_600_000,
 ) -> dict[str, Any]:
-    """The event Firehose sends a transformation function (Firehose DG "Transform source
-    data"): an invocation ID, the stream, and each record's ``recordId``, arrival time and
-    base64 ``data``. Record IDs here are readable and deterministic; AWS's are long opaque
-    strings."""
-    return {
-        "invocationId": "00540a87-5050-496a-84e4-e7d92bbaf5e2",
-        "deliveryStreamArn": stream_arn,
-        "region": stream_arn.split(":")[3],
-        "records": [
-            {
-                "recordId": f"record-{number:03d}",
-                "approximateArrivalTimestamp": arrival_ms + number,
-                "data": b64(payload),
-            }
-            for number, payload in enumerate(payloads, start=1)
-        ],
-    }
+    """A sample of the event Firehose sends a transformation function, as the simulation sends
+    it (:func:`kinesis_lab.simulation.firehose_records.transform_event`). Record IDs here are
+    readable and deterministic; AWS's are long opaque strings."""
+    records = [
+        BufferedRecord(f"record-{number:03d}", payload, (arrival_ms + number) / 1000)
+        for number, payload in enumerate(payloads, start=1)
+    ]
+    return transform_event(
+        records, stream_arn=stream_arn, invocation_id="00540a87-5050-496a-84e4-e7d92bbaf5e2"
+    )
 
 
 def lab_readings(count: int, *, seed: int = 9, devices: int = 3) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ AWS does.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,39 @@ class Buffer:
 
 def millis(seconds: float) -> int:
     return int(round(seconds * 1000))
+
+
+def transform_event(
+    records: Iterable[BufferedRecord],
+    *,
+    stream_arn: str,
+    invocation_id: str,
+    region: str | None = None,
+    source_arn: str | None = None,
+) -> dict[str, Any]:
+    """The event Firehose sends a transformation function (F46; Firehose DG "Transform source
+    data"): an invocation ID, the delivery stream and its Region, and each record's
+    ``recordId``, arrival time (ms) and base64 ``data``; with a Kinesis data stream as the source,
+    ``sourceKinesisStreamArn`` and each record's ``kinesisRecordMetadata``. One home for the
+    shape: the simulation sends it, lesson M9 shows a sample of it."""
+    event: dict[str, Any] = {
+        "invocationId": invocation_id,
+        "deliveryStreamArn": stream_arn,
+        "region": region or stream_arn.split(":")[3],
+        "records": [],
+    }
+    if source_arn:
+        event["sourceKinesisStreamArn"] = source_arn
+    for record in records:
+        entry: dict[str, Any] = {
+            "recordId": record.record_id,
+            "approximateArrivalTimestamp": millis(record.arrival),
+            "data": base64.b64encode(record.data).decode("ascii"),
+        }
+        if record.kinesis is not None:
+            entry["kinesisRecordMetadata"] = dict(record.kinesis)
+        event["records"].append(entry)
+    return event
 
 
 def failure_document(

@@ -41,7 +41,7 @@ from ..core.facts import FIREHOSE_TRANSFORM_INVOCATION_MAX_SECONDS
 from .firehose_config import TransformSettings
 from .firehose_lambda import deployed_handler, forget_deployed
 from .firehose_partitioning import PartitionKeyError, lambda_keys
-from .firehose_records import BufferedRecord, failure_document, millis
+from .firehose_records import BufferedRecord, failure_document, transform_event
 
 TransformHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -109,29 +109,6 @@ class TransformOutcome:
 
 class _BadResponse(ValueError):
     """The function answered something that is not the documented response."""
-
-
-def _event(
-    records: list[BufferedRecord], stream_arn: str, region: str, source_arn: str | None
-) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "invocationId": str(uuid.uuid4()),
-        "deliveryStreamArn": stream_arn,
-        "region": region,
-        "records": [],
-    }
-    if source_arn:
-        event["sourceKinesisStreamArn"] = source_arn
-    for record in records:
-        entry: dict[str, Any] = {
-            "recordId": record.record_id,
-            "approximateArrivalTimestamp": millis(record.arrival),
-            "data": base64.b64encode(record.data).decode("ascii"),
-        }
-        if record.kinesis is not None:
-            entry["kinesisRecordMetadata"] = dict(record.kinesis)
-        event["records"].append(entry)
-    return event
 
 
 def _context(lambda_arn: str) -> SimpleNamespace:
@@ -218,7 +195,13 @@ def run_transform(
     failed."""
     outcome = TransformOutcome()
     handler = handler_for(settings.lambda_arn)
-    event = _event(records, stream_arn, region, source_arn)
+    event = transform_event(
+        records,
+        stream_arn=stream_arn,
+        invocation_id=str(uuid.uuid4()),
+        region=region,
+        source_arn=source_arn,
+    )
     entries, error, attempts = _invoke(handler, event, settings)
     outcome.invocations = attempts
 

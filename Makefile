@@ -38,11 +38,11 @@ help:
 # Two environments in one .venv: the learner's (`make lab`: the course and JupyterLab) and the
 # developer's (`make test`: also the site and test tools). tools/install_environment.sh
 # installs with uv when it can (seconds), else pip.
-$(LAB_STAMP): pyproject.toml tools/install_environment.sh
+$(LAB_STAMP): pyproject.toml tools/install_environment.sh tools/install_excludes.txt
 	@bash tools/install_environment.sh $(VENV) course
 	@touch $(LAB_STAMP)
 
-$(STAMP): pyproject.toml tools/install_environment.sh
+$(STAMP): pyproject.toml tools/install_environment.sh tools/install_excludes.txt
 	@KINESIS_COMPILE_BYTECODE=1 bash tools/install_environment.sh $(VENV) course,site,dev
 	@touch $(STAMP) $(LAB_STAMP)
 

@@ -37,15 +37,22 @@ if [ "$installer" = uv ]; then
   fi
 fi
 
+# Left out of every environment, and why: tools/install_excludes.txt.
+excludes="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/install_excludes.txt"
 compile=${KINESIS_COMPILE_BYTECODE:-0}
 if [ -n "$uv" ]; then
   uv_compile=()
   [ "$compile" = 1 ] && uv_compile=(--compile-bytecode)
-  "$uv" pip install --quiet "${uv_compile[@]}" --python "$venv/bin/python" -e ".[$extras]"
+  "$uv" pip install --quiet "${uv_compile[@]}" --excludes "$excludes" \
+    --python "$venv/bin/python" -e ".[$extras]"
+  # an environment made before a package was excluded still has it
+  "$uv" pip uninstall --quiet --python "$venv/bin/python" -r "$excludes"
 else
   pip_compile=(--no-compile)
   [ "$compile" = 1 ] && pip_compile=()
   "$venv/bin/python" -m pip install --quiet "${pip_compile[@]}" -e ".[$extras]"
+  # pip has no exclude: take the packages out again (a no-op when they are absent)
+  "$venv/bin/python" -m pip uninstall --quiet --yes -r "$excludes"
 fi
 if [ "$compile" = 1 ]; then
   # The toolkit is installed editable (its code stays in labs/), so compile it here too.

@@ -1,19 +1,24 @@
 """tools/install_environment.sh: `make test` compiles the environment to bytecode once, `make lab`
-does not (see the script's header for why). The installers are stand-ins that record how they
-were called, so this runs in milliseconds and installs nothing."""
+does not (see the script's header for why); every environment leaves out
+tools/install_excludes.txt. The installers are stand-ins that record how they were called, so
+this runs in milliseconds and installs nothing — except the last tests, which look at the
+environment the suite runs in (made by the same script)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from paths import REPO
 
 SCRIPT = REPO / "tools" / "install_environment.sh"
+EXCLUDES = REPO / "tools" / "install_excludes.txt"
 RECORDER = '#!/bin/sh\necho "$(basename "$0") $*" >> "{log}"\n'
 
 
@@ -44,26 +49,79 @@ def install(venv: Path, log: Path, **env: str) -> list[str]:
 
 def test_the_test_environment_is_compiled_to_bytecode_once(fake_venv):
     venv, log = fake_venv
-    uv, compile_toolkit = install(venv, log, KINESIS_COMPILE_BYTECODE="1")
+    uv, _uninstall, compile_toolkit = install(venv, log, KINESIS_COMPILE_BYTECODE="1")
     assert uv.startswith("uv pip install") and "--compile-bytecode" in uv.split()
     assert compile_toolkit.split() == ["python", "-m", "compileall", "-q", "-j", "0", "labs"]
 
 
+def excluded_packages() -> list[str]:
+    lines = EXCLUDES.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_uv_leaves_out_the_excluded_packages(fake_venv):
+    venv, log = fake_venv
+    uv, uninstall = install(venv, log)
+    words = uv.split()
+    assert words[words.index("--excludes") + 1] == str(EXCLUDES)
+    # and takes them out of an environment made before they were excluded
+    assert uninstall.split()[:3] == ["uv", "pip", "uninstall"]
+    assert uninstall.split()[-2:] == ["-r", str(EXCLUDES)]
+    assert excluded_packages() == ["rfc3987-syntax"]
+
+
+def test_the_pip_fallback_takes_the_excluded_packages_out_again(fake_venv):
+    venv, log = fake_venv
+    pip, uninstall = install(venv, log, KINESIS_LAB_INSTALLER="pip")
+    assert pip.startswith("python -m pip install")
+    assert uninstall.split() == ["python", "-m", "pip", "uninstall", "--quiet", "--yes", "-r"] + [
+        str(EXCLUDES)
+    ]
+
+
+def test_the_hub_environment_leaves_out_the_same_packages():
+    script = (REPO / "tools" / "hub" / "install_course_env.sh").read_text()
+    assert 'excludes="$repo/tools/install_excludes.txt"' in script
+    assert '--excludes "$excludes"' in script and 'uninstall --quiet --yes -r "$excludes"' in script
+
+
+def test_the_suites_environment_has_no_excluded_package_and_still_validates_notebooks():
+    """Made by install_environment.sh (make test): the exclusion took effect, and what the
+    course validates with jsonschema (nbformat's notebook schema) still validates."""
+    for package in excluded_packages():
+        assert importlib.util.find_spec(package.replace("-", "_")) is None, package
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import nbformat, sys\n"
+            "nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]))\n"
+            "bad = nbformat.v4.new_notebook(); bad['cells'] = [{'cell_type': 'nope'}]\n"
+            "try:\n    nbformat.validate(bad)\nexcept nbformat.ValidationError:\n    sys.exit(0)\n"
+            "sys.exit('an invalid notebook validated')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_the_learners_environment_is_left_to_python(fake_venv):
     venv, log = fake_venv
-    (uv,) = install(venv, log)
+    uv, _uninstall = install(venv, log)
     assert uv.startswith("uv pip install") and "--compile-bytecode" not in uv.split()
 
 
 def test_the_pip_fallback_follows_the_same_rule(fake_venv):
     venv, log = fake_venv
-    pip, compile_toolkit = install(
+    pip, _uninstall, compile_toolkit = install(
         venv, log, KINESIS_LAB_INSTALLER="pip", KINESIS_COMPILE_BYTECODE="1"
     )
     assert pip.startswith("python -m pip install") and "--no-compile" not in pip.split()
     assert "compileall" in compile_toolkit
     log.unlink()
-    (pip,) = install(venv, log, KINESIS_LAB_INSTALLER="pip")
+    pip, _uninstall = install(venv, log, KINESIS_LAB_INSTALLER="pip")
     assert "--no-compile" in pip.split()
 
 

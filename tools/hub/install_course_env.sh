@@ -39,12 +39,16 @@ if [ -x "$repo/.venv/bin/uv" ]; then
 elif command -v uv >/dev/null 2>&1; then
   uv=$(command -v uv)
 fi
+excludes="$repo/tools/install_excludes.txt"  # left out, and why (as for the course's .venv)
 if [ -n "$uv" ]; then
   [ -x "$dest/bin/python" ] || "$uv" venv --quiet --python "$system_python" "$dest"
-  "$uv" pip install --quiet --python "$dest/bin/python" "$source[course]" "$hub_range"
+  "$uv" pip install --quiet --excludes "$excludes" --python "$dest/bin/python" \
+    "$source[course]" "$hub_range"
+  "$uv" pip uninstall --quiet --python "$dest/bin/python" -r "$excludes"  # if made before
 else
   [ -x "$dest/bin/python" ] || "$system_python" -m venv "$dest"
   "$dest/bin/python" -m pip install --quiet "$source[course]" "$hub_range"
+  "$dest/bin/python" -m pip uninstall --quiet --yes -r "$excludes"
 fi
 
 settings="$dest/share/kinesis-course/learner-config"

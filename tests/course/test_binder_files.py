@@ -132,9 +132,19 @@ def lesson_imports() -> dict[str, str]:
     return found
 
 
+def left_out_here() -> set[str]:
+    """Packages this environment leaves out on purpose (tools/install_excludes.txt); Binder
+    installs them, but their metadata cannot be read here."""
+    lines = (REPO / "tools" / "install_excludes.txt").read_text(encoding="utf-8").splitlines()
+    return {canonicalize_name(line) for line in map(str.strip, lines) if line and line[0] != "#"}
+
+
 @cache
 def dependencies(name: str, extras: frozenset[str]) -> frozenset[tuple[str, frozenset[str]]]:
-    """What installing ``name[extras]`` installs directly (from the installed metadata)."""
+    """What installing ``name[extras]`` installs directly (from the installed metadata); a
+    package left out here counts, without its own dependencies."""
+    if name in left_out_here():
+        return frozenset()
     direct = set()
     for line in metadata.requires(name) or []:
         requirement = Requirement(line)

@@ -38,7 +38,6 @@ from run_exercises import (  # noqa: E402
 
 LESSONS = lesson_paths()
 WITH_EXERCISES = [p for p in LESSONS if exercises_in(nbformat.read(p, as_version=4))]
-RUN_BUDGET_SECONDS = 20  # one pass over a lesson, kernel start excluded (as test_notebooks.py)
 MIN_CHARS = 40  # two short lines (`}`, `)`) are not distinctive
 LINE = re.compile(
     r"^(?P<stem>\S+): (?P<e>\d+) exercises, (?P<a>\d+) write AWS calls, (?P<rest>.+)$"
@@ -215,8 +214,7 @@ def test_lesson_with_answers_passes_every_check_and_makes_the_named_calls(path):
     all the time; an answered lesson is where "stream already exists" shows). The blank lesson
     runs in tests/course/test_notebooks.py; together they are every lesson's both ways and again."""
     result = run_lesson(path, reruns=1)
-    for run, elapsed in zip(("first pass", "run again"), result.pass_seconds, strict=True):
-        assert elapsed < RUN_BUDGET_SECONDS, f"{path.name} ({run}) took {elapsed:.1f} s"
+    assert len(result.pass_seconds) == 2  # first pass, run again (speed: bench_lessons.py)
     for exercise in result.exercises:
         for operation in exercise.writes:
             assert operation in exercise.direct, (

@@ -23,7 +23,6 @@ import execute_lessons  # noqa: E402  (tools/ is not a package)
 import run_exercises  # noqa: E402
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-RUN_BUDGET_SECONDS = 20  # one pass over a lesson, kernel start excluded
 
 
 def notebook_id(path: Path) -> str:
@@ -76,8 +75,9 @@ def test_lesson_runs_top_to_bottom_and_again(path, tmp_path):
         passes = execute_lessons.execute_lesson(path, target, key, reruns=reruns)
     except execute_lessons.LessonExecutionError as error:
         pytest.fail(str(error), pytrace=False)
-    for run, elapsed in zip(execute_lessons.PASS_NAMES, passes, strict=False):
-        assert elapsed < RUN_BUDGET_SECONDS, f"{path.name} ({run}) took {elapsed:.1f} s"
+    # Speed is benchmarks/bench_lessons.py's (the 20 s budget, median of runs on a quiet
+    # machine), not a timed assertion here: under the suite's load a pass takes up to 2× longer.
+    assert len(passes) == 1 + reruns
     # Blank, as learners get it, every exercise's checks say "not yet" (issue 11).
     assert run_exercises.blank_problems(nbformat.read(target, as_version=4)) == []
 

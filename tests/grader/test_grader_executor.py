@@ -35,6 +35,21 @@ def test_a_normal_notebook_runs_every_cell(tmp_path):
     assert texts(result.notebook.cells[1]) == "42\n"
 
 
+def test_a_graded_kernel_has_no_debugger(tmp_path):
+    """kinesis_grader.kernel_launcher: no debugpy in the jail (nothing to debug, no debug
+    server for untrusted code); the kernel still runs what needs no debugger."""
+    result = run(
+        tmp_path,
+        notebook(
+            "import sys\nprint(sys.modules.get('debugpy', 'absent'))",
+            "try:\n    import debugpy\nexcept ImportError:\n    print('no debugpy')",
+            "from ipykernel.debugger import _is_debugpy_available\nprint(_is_debugpy_available)",
+        ),
+    )
+    assert result.status == OK
+    assert [texts(cell) for cell in result.notebook.cells] == ["None\n", "no debugpy\n", "False\n"]
+
+
 def test_errors_in_one_cell_do_not_stop_the_others(tmp_path):
     result = run(tmp_path, notebook("1/0", "print('still here')"))
     assert result.status == OK

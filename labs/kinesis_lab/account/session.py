@@ -9,6 +9,7 @@ second one (``i_accept_aws_costs=True``) because it costs money.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import urllib.request
@@ -17,6 +18,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 
 from ..core import clock
@@ -355,7 +358,7 @@ def _open(settings: LabSettings) -> Lab:
     lab = Lab(settings)
     if settings.target == "aws":
         netguard.deactivate()
-        lab._boto_session = boto3.session.Session(region_name=settings.region)
+        lab._boto_session = _boto_session(region_name=settings.region)
     else:
         netguard.activate(reason=f"the lab target is {settings.target!r}")
         lab._environment = ScrubbedEnvironment()
@@ -370,7 +373,7 @@ def _open(settings: LabSettings) -> Lab:
             # moto would put its own fake keys in os.environ; the scrubbed ones are enough.
             lab._mock = mock_aws(config={"core": {"mock_credentials": False}})
             lab._mock.start()
-        lab._boto_session = boto3.session.Session(
+        lab._boto_session = _boto_session(
             aws_access_key_id=FAKE_ACCESS_KEY_ID,
             aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
             region_name=settings.region,
@@ -380,6 +383,22 @@ def _open(settings: LabSettings) -> Lab:
     if settings.target == "aws":
         mark_lab_resources(lab.clients)
     return lab
+
+
+@functools.cache
+def _shared_data_loader() -> botocore.loaders.Loader:
+    """botocore's data loader, one per process. Why: each new session reads and parses the
+    service models, endpoint rules and partitions again (JSON files of up to a few MB) — about
+    0.1 s of CPU per lab; re-running start_lab() or a lesson in the same kernel then reuses
+    them. The data are read-only once loaded, so sharing them changes nothing a client does."""
+    return botocore.loaders.create_loader()
+
+
+def _boto_session(**kwargs: Any) -> boto3.session.Session:
+    """A boto3 session of its own (credentials, region) on the shared data loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_data_loader())
+    return boto3.session.Session(botocore_session=core, **kwargs)
 
 
 def _share_the_endpoint(settings: LabSettings) -> None:

@@ -78,3 +78,21 @@ def test_fidelity_fixes_can_be_switched_off_and_on_again():
     fixed = start_lab(quiet=True)
     assert fidelity.is_installed()
     fixed.stop()
+
+
+def test_labs_share_botocore_data_but_not_credentials_or_region():
+    """One data loader per process (service models parsed once), nothing else shared."""
+    first = start_lab(quiet=True)
+    loader = first._boto_session._session.get_component("data_loader")
+    credentials = first._boto_session.get_credentials()
+    first.stop()
+    second = start_lab(region="eu-west-1", quiet=True)
+    try:
+        assert second._boto_session._session.get_component("data_loader") is loader
+        assert second._boto_session._session is not first._boto_session._session
+        assert second.kinesis.meta.region_name == "eu-west-1"
+        assert second._boto_session.get_credentials().access_key == credentials.access_key
+        second.create_stream("shared-loader", shard_count=1)
+        assert second.kinesis.list_streams()["StreamNames"] == ["shared-loader"]
+    finally:
+        second.stop()

@@ -86,6 +86,13 @@ def active_stream(kinesis: Any, name: str, shards: int = 1) -> str:
     return kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
 
 
+def active_consumer(kinesis: Any, lab_clock: Any, stream_arn: str, name: str) -> str:
+    """Register a consumer and let its CREATING second pass; its ARN."""
+    consumer = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName=name)
+    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    return consumer["Consumer"]["ConsumerARN"]
+
+
 # --------------------------------------------------------------------------------------------
 # In-process, simulated clock: instant but visible
 # --------------------------------------------------------------------------------------------
@@ -261,10 +268,7 @@ def test_subscribing_with_a_creating_consumer_is_refused(kinesis, lab_clock):
 
 def test_a_deregistered_consumer_is_deleting_then_gone(kinesis, lab_clock):
     stream_arn = active_stream(kinesis, "orders")
-    arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")["Consumer"][
-        "ConsumerARN"
-    ]
-    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    arn = active_consumer(kinesis, lab_clock, stream_arn, "dash")
 
     kinesis.deregister_stream_consumer(ConsumerARN=arn)
 
@@ -288,10 +292,7 @@ def test_a_deleted_stream_is_deleting_then_gone(kinesis, lab_clock):
 def test_a_consumer_name_is_taken_until_the_consumer_is_gone(kinesis, lab_clock):
     """F123: each consumer of a stream has a unique name; moto registered it twice."""
     stream_arn = active_stream(kinesis, "orders")
-    arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")["Consumer"][
-        "ConsumerARN"
-    ]
-    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    arn = active_consumer(kinesis, lab_clock, stream_arn, "dash")
 
     twice = refusal(kinesis.register_stream_consumer, StreamARN=stream_arn, ConsumerName="dash")
     assert twice["Error"]["Code"] == "ResourceInUseException"
@@ -315,8 +316,7 @@ def test_a_consumer_name_is_taken_until_the_consumer_is_gone(kinesis, lab_clock)
 def test_deleting_a_stream_with_consumers_needs_enforce_consumer_deletion(kinesis, lab_clock):
     """F123: refused while consumers are registered, unless EnforceConsumerDeletion is true."""
     stream_arn = active_stream(kinesis, "orders")
-    kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")
-    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    active_consumer(kinesis, lab_clock, stream_arn, "dash")
 
     for flag in ({}, {"EnforceConsumerDeletion": False}):
         refused = refusal(kinesis.delete_stream, StreamName="orders", **flag)
@@ -331,10 +331,7 @@ def test_deleting_a_stream_with_consumers_needs_enforce_consumer_deletion(kinesi
 
 def test_a_stream_whose_consumers_are_gone_deletes_without_the_flag(kinesis, lab_clock):
     stream_arn = active_stream(kinesis, "orders")
-    arn = kinesis.register_stream_consumer(StreamARN=stream_arn, ConsumerName="dash")["Consumer"][
-        "ConsumerARN"
-    ]
-    lab_clock.advance(lifecycle.TRANSITION_SECONDS)
+    arn = active_consumer(kinesis, lab_clock, stream_arn, "dash")
     kinesis.deregister_stream_consumer(ConsumerARN=arn)
     lab_clock.advance(lifecycle.TRANSITION_SECONDS)
 

@@ -5,6 +5,13 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
+INSTALL_EXCLUDES = REPO / "tools" / "install_excludes.txt"
+
+
+def excluded_packages() -> list[str]:
+    """The packages every environment leaves out (tools/install_excludes.txt), as written."""
+    lines = (line.strip() for line in INSTALL_EXCLUDES.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def load_tool(name: str):

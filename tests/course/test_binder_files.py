@@ -23,7 +23,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from paths import REPO
+from paths import REPO, excluded_packages
 
 BINDER = REPO / "binder"
 # Files repo2docker reads from binder/ (its "configuration files"); anything else is a typo.
@@ -132,18 +132,12 @@ def lesson_imports() -> dict[str, str]:
     return found
 
 
-def left_out_here() -> set[str]:
-    """Packages this environment leaves out on purpose (tools/install_excludes.txt); Binder
-    installs them, but their metadata cannot be read here."""
-    lines = (REPO / "tools" / "install_excludes.txt").read_text(encoding="utf-8").splitlines()
-    return {canonicalize_name(line) for line in map(str.strip, lines) if line and line[0] != "#"}
-
-
 @cache
 def dependencies(name: str, extras: frozenset[str]) -> frozenset[tuple[str, frozenset[str]]]:
     """What installing ``name[extras]`` installs directly (from the installed metadata); a
-    package left out here counts, without its own dependencies."""
-    if name in left_out_here():
+    package this environment leaves out on purpose (tools/install_excludes.txt) counts, without
+    its own dependencies: Binder installs it, but its metadata cannot be read here."""
+    if name in {canonicalize_name(package) for package in excluded_packages()}:
         return frozenset()
     direct = set()
     for line in metadata.requires(name) or []:

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from paths import REPO
+from paths import INSTALL_EXCLUDES as EXCLUDES
+from paths import REPO, excluded_packages
 
 SCRIPT = REPO / "tools" / "install_environment.sh"
-EXCLUDES = REPO / "tools" / "install_excludes.txt"
 RECORDER = '#!/bin/sh\necho "$(basename "$0") $*" >> "{log}"\n'
 
 
@@ -52,11 +52,6 @@ def test_the_test_environment_is_compiled_to_bytecode_once(fake_venv):
     uv, _uninstall, compile_toolkit = install(venv, log, KINESIS_COMPILE_BYTECODE="1")
     assert uv.startswith("uv pip install") and "--compile-bytecode" in uv.split()
     assert compile_toolkit.split() == ["python", "-m", "compileall", "-q", "-j", "0", "labs"]
-
-
-def excluded_packages() -> list[str]:
-    lines = EXCLUDES.read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def test_uv_leaves_out_the_excluded_packages(fake_venv):

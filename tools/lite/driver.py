@@ -140,10 +140,8 @@ class LiteSession:
         """
         if self.page is not None:
             self.page.close()
-            self.page = self.context.new_page()
-            self._forget_layout()
-        else:
-            self.page = self.context.new_page()
+        self.page = self.context.new_page()
+        self._forget_layout()  # nothing saved yet on the first: a no-op
         self.panel_id = None
         self.page.on("console", self._console)
         self.page.on("pageerror", self._page_error)

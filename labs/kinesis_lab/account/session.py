@@ -363,7 +363,6 @@ def _open(settings: LabSettings) -> Lab:
         netguard.activate(reason=f"the lab target is {settings.target!r}")
         lab._environment = ScrubbedEnvironment()
         lab._environment.apply(settings.region)
-        boto3.DEFAULT_SESSION = None  # forget credentials a previous session may have cached
         if settings.target == "local":
             _share_the_endpoint(settings)
         if settings.target == "mock":
@@ -372,7 +371,10 @@ def _open(settings: LabSettings) -> Lab:
 
             # moto would put its own fake keys in os.environ; the scrubbed ones are enough.
             lab._mock = mock_aws(config={"core": {"mock_credentials": False}})
-            lab._mock.start()
+            lab._mock.start()  # which sets boto3.DEFAULT_SESSION to None until it stops
+        # A learner's own boto3.client(...) gets a fresh default session (no credentials a
+        # previous one cached) on the shared data loader (no models parsed again).
+        boto3.DEFAULT_SESSION = _boto_session()
         lab._boto_session = _boto_session(
             aws_access_key_id=FAKE_ACCESS_KEY_ID,
             aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,

@@ -96,3 +96,30 @@ def test_labs_share_botocore_data_but_not_credentials_or_region():
         assert second.kinesis.list_streams()["StreamNames"] == ["shared-loader"]
     finally:
         second.stop()
+
+
+def test_a_learners_own_boto3_client_gets_a_fresh_default_session_on_the_shared_loader(
+    monkeypatch,
+):
+    """boto3.client(...) in a notebook: the lab's fake credentials and region (nothing a
+    previous default session cached), the models already parsed, the mocked account."""
+    import boto3
+
+    stale = boto3.session.Session(aws_access_key_id="stale", aws_secret_access_key="stale")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", stale)
+    lab = start_lab(region="eu-west-1", quiet=True)
+    try:
+        own = boto3.client("kinesis")
+        assert boto3.DEFAULT_SESSION is not stale
+        default = boto3.DEFAULT_SESSION._session
+        assert default.get_component("data_loader") is lab._boto_session._session.get_component(
+            "data_loader"
+        )
+        assert default is not lab._boto_session._session
+        assert boto3.DEFAULT_SESSION.get_credentials().access_key == "testing"
+        assert own.meta.region_name == "eu-west-1"
+        lab.create_stream("own-client", shard_count=1)
+        assert own.list_streams()["StreamNames"] == ["own-client"]
+    finally:
+        lab.stop()
+    assert boto3.DEFAULT_SESSION is None

@@ -14,6 +14,20 @@ def test_start_lab_gives_clients_for_every_lab_service(lab):
     assert lab.offline
 
 
+def test_a_client_is_made_when_first_used_and_kept():
+    """start_lab() parses no service model a lesson may never use (about 0.2 s of CPU)."""
+    lab = start_lab(quiet=True)
+    try:
+        assert lab.clients == {}
+        kinesis = lab.kinesis
+        assert lab.kinesis is kinesis and list(lab.clients) == ["kinesis"]
+        assert lab.client("kinesis") is kinesis
+        lab.create_stream("made-when-used", shard_count=1)
+        assert kinesis.list_streams()["StreamNames"] == ["made-when-used"]
+    finally:
+        lab.stop()
+
+
 def test_rerunning_the_setup_cell_returns_the_same_session_and_keeps_state(lab):
     lab.create_stream("keep-me", shard_count=1)
     again = start_lab(quiet=True)

@@ -358,7 +358,15 @@ def _delete_stream_later(response: Any) -> Any:
         return _stock_call_action(response)  # moto's ResourceNotFoundException
     backend = response.kinesis_backend
     delete = _current(KinesisBackend, "delete_stream")
-    _begin(stream, DELETING, lambda: delete(backend, None, stream.stream_name))
+
+    def gone() -> None:
+        # By name, but only this stream: a deletion that ends late (a request on another
+        # thread took it out of _pending and had not removed it yet when a second
+        # DeleteStream began it again) must not remove a newer stream of the same name.
+        if backend.streams.get(stream.stream_name) is stream:
+            delete(backend, None, stream.stream_name)
+
+    _begin(stream, DELETING, gone)
     return _answer(response, EmptyResult())
 
 

@@ -289,6 +289,28 @@ def test_a_deleted_stream_is_deleting_then_gone(kinesis, lab_clock):
     assert kinesis.list_streams()["StreamNames"] == []
 
 
+def test_a_deletion_that_ends_late_never_removes_a_newer_stream_of_the_same_name(
+    kinesis, lab_clock
+):
+    """Seen in CI under load: a request on another thread took the DELETING stream out of the
+    pending transitions, a second DeleteStream began it again before it was removed, the
+    learner's next cell recreated the name, and the second deletion then removed the new
+    stream (ResourceNotFoundException right after its waiter). Here the late one runs by hand."""
+    active_stream(kinesis, "orders")
+    kinesis.delete_stream(StreamName="orders")
+    [(_, transition)] = list(lifecycle._pending.values())
+    lifecycle._settle(lab_clock.now() + lifecycle.TRANSITION_SECONDS)  # ends: "orders" is gone
+    assert kinesis.list_streams()["StreamNames"] == []
+    active_stream(kinesis, "orders")  # the learner's next cell
+
+    transition.finish()  # the same deletion, begun twice, ending late
+
+    assert status(kinesis, "orders") == "ACTIVE"
+    assert kinesis.describe_stream_summary(StreamName="orders")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+
+
 def test_a_consumer_name_is_taken_until_the_consumer_is_gone(kinesis, lab_clock):
     """F123: each consumer of a stream has a unique name; moto registered it twice."""
     stream_arn = active_stream(kinesis, "orders")

@@ -373,14 +373,15 @@ def _open(settings: LabSettings) -> Lab:
             # moto would put its own fake keys in os.environ; the scrubbed ones are enough.
             lab._mock = mock_aws(config={"core": {"mock_credentials": False}})
             lab._mock.start()  # which sets boto3.DEFAULT_SESSION to None until it stops
-        # A learner's own boto3.client(...) gets a fresh default session (no credentials a
-        # previous one cached) on the shared data loader (no models parsed again).
-        boto3.DEFAULT_SESSION = _boto_session()
         lab._boto_session = _boto_session(
             aws_access_key_id=FAKE_ACCESS_KEY_ID,
             aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
             region_name=settings.region,
         )
+        # A learner's own boto3.client(...) uses the lab's session: the fake credentials and
+        # region the scrubbed environment holds too, nothing a previous session cached, and
+        # no service models parsed again.
+        boto3.DEFAULT_SESSION = lab._boto_session
     # Clients are made as a lesson first uses them (each parses its service's model: about
     # 0.2 s of CPU for all five, in every kernel), except on real AWS, where every lab client
     # must carry the course's name prefix and tags from the start.

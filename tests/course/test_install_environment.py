@@ -126,3 +126,11 @@ def test_make_test_asks_for_bytecode_and_make_lab_does_not():
     lab_rule = re.search(r"^\$\(LAB_STAMP\):.*\n\t(.*)", makefile, re.MULTILINE).group(1)
     assert "KINESIS_COMPILE_BYTECODE=1" in test_rule and "course,site,dev" in test_rule
     assert "KINESIS_COMPILE_BYTECODE" not in lab_rule
+
+
+def test_make_test_lets_the_suite_write_bytecode_for_its_own_modules():
+    """Under PYTHONDONTWRITEBYTECODE=1 (CI images) each of the four workers compiled and
+    assert-rewrote every test and tools/ module again: about 4 s of CPU each."""
+    makefile = (REPO / "Makefile").read_text()
+    unit_rule = re.search(r"^unit:.*\n\t(.*)", makefile, re.MULTILINE).group(1)
+    assert unit_rule.startswith("PYTHONDONTWRITEBYTECODE= ") and "-m pytest" in unit_rule

@@ -60,7 +60,9 @@ class Watched:
     The tests share one tab for the module and navigate it, as a reader clicks through the
     site: a new tab (a new renderer process) for each page cost about 1.8 s more CPU per page
     on the 2-core machine (3.5 against 1.7 s for a lesson page). Each test starts with empty
-    records (``open`` clears them), so what it asserts is its own page's."""
+    records (``open`` clears them), so what it asserts is its own page's; a request the
+    previous page still had in flight (its favicon, say) is cut off by leaving it, as in any
+    reader's browser, and is not this page's failure."""
 
     def __init__(self, context):
         self.page = context.new_page()
@@ -68,16 +70,10 @@ class Watched:
         self.errors: list[str] = []
         self.off_host: list[str] = []
         self.requests: list[str] = []
+        self.this_page: set = set()  # the requests made since the page was opened
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        self.page.on(
-            "requestfailed",
-            lambda request: (
-                None
-                if request.url in self.off_host
-                else self.errors.append(f"request failed: {request.url} {request.failure}")
-            ),
-        )
+        self.page.on("requestfailed", self._failed)
         # Recorded, not routed: routing turns chromium's HTTP cache off, and a reader's cache is
         # what makes the second page quick. The driver's resolver rule fails any other host;
         # the record is what the test asserts on.
@@ -87,15 +83,20 @@ class Watched:
         if message.type == "error":
             self.errors.append(f"console error: {message.text} @ {message.location}")
 
+    def _failed(self, request):
+        if request in self.this_page and request.url not in self.off_host:
+            self.errors.append(f"request failed: {request.url} {request.failure}")
+
     def _request(self, request):
         url = request.url
+        self.this_page.add(request)
         self.requests.append(url)
         parts = urlsplit(url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
             self.off_host.append(url)
 
     def open(self, path: str):
-        for record in (self.errors, self.off_host, self.requests):
+        for record in (self.errors, self.off_host, self.requests, self.this_page):
             record.clear()
         self.page.goto(self.base_url + path, wait_until="load")
         self.page.wait_for_load_state("networkidle")

@@ -116,6 +116,13 @@ class Lab:
             self.clients[service] = _make_client(self._boto_session, service, self.settings)
         return self.clients[service]
 
+    def all_clients(self) -> dict[str, Any]:
+        """Every client of this lab: the five lab services' (made now if a lesson has not used
+        one yet) and any other made so far. For what must reach all of them (real AWS)."""
+        for service in SERVICES:
+            self.client(service)
+        return self.clients
+
     def create_stream(
         self, name: str, shard_count: int = 1, on_demand: bool = False, **kwargs: Any
     ) -> str:
@@ -200,8 +207,7 @@ class Lab:
 
     def cleanup(self, dry_run: bool = False) -> list[str]:
         """Delete every resource this course created (prefixed and tagged) in the account."""
-        every = {service: self.client(service) for service in SERVICES} | self.clients
-        return cleanup_lab_resources(every, dry_run=dry_run)
+        return cleanup_lab_resources(self.all_clients(), dry_run=dry_run)
 
     def stop(self) -> None:
         """End the session: stop the mock, give the environment back, lift the guard."""
@@ -386,9 +392,7 @@ def _open(settings: LabSettings) -> Lab:
     # 0.2 s of CPU for all five, in every kernel), except on real AWS, where every lab client
     # must carry the course's name prefix and tags from the start.
     if settings.target == "aws":
-        for service in SERVICES:
-            lab.client(service)
-        mark_lab_resources(lab.clients)
+        mark_lab_resources(lab.all_clients())
     return lab
 
 

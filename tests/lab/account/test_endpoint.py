@@ -82,9 +82,8 @@ def test_endpoint_refuses_to_listen_beyond_this_machine():
 
 def test_cli_cleanup_lists_then_deletes_only_lab_resources(endpoint, local_lab):
     from kinesis_lab.account.labresources import mark_lab_resources
-    from kinesis_lab.account.session import SERVICES
 
-    mark_lab_resources({service: local_lab.client(service) for service in SERVICES})  # as on AWS
+    mark_lab_resources(local_lab.all_clients())  # as on AWS
     local_lab.kinesis.create_stream(StreamName="tagged", ShardCount=1)
     local_lab.stop()
     start_lab(target="local", endpoint_url=endpoint["url"], quiet=True).kinesis.create_stream(

@@ -22,6 +22,7 @@ def test_a_client_is_made_when_first_used_and_kept():
         kinesis = lab.kinesis
         assert lab.kinesis is kinesis and list(lab.clients) == ["kinesis"]
         assert lab.client("kinesis") is kinesis
+        assert set(lab.all_clients()) == set(SERVICES) and lab.all_clients()["kinesis"] is kinesis
         lab.create_stream("made-when-used", shard_count=1)
         assert kinesis.list_streams()["StreamNames"] == ["made-when-used"]
     finally:

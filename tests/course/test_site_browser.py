@@ -64,9 +64,9 @@ class Watched:
     previous page still had in flight (its favicon, say) is cut off by leaving it, as in any
     reader's browser, and is not this page's failure."""
 
-    def __init__(self, context):
+    def __init__(self, context, base_url: str):
         self.page = context.new_page()
-        self.base_url = ""
+        self.base_url = base_url
         self.errors: list[str] = []
         self.off_host: list[str] = []
         self.requests: list[str] = []
@@ -114,9 +114,7 @@ class Watched:
 def reader(browser, site_url):
     """One reader going through the site: one context (its cache warms up), one tab."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    view = Watched(context)
-    view.base_url = site_url
-    yield view
+    yield Watched(context, site_url)
     context.close()
 
 
@@ -132,9 +130,7 @@ def watched(browser, reader):
         contexts.append(
             browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=color_scheme)
         )
-        view = Watched(contexts[-1])
-        view.base_url = reader.base_url
-        return view
+        return Watched(contexts[-1], reader.base_url)
 
     yield make
     for context in contexts:

@@ -15,6 +15,7 @@ os.environ.setdefault("KINESIS_LAB_TRANSITION_SECONDS", "0.3")
 
 import pytest
 from ci_skip_rule import pytest_runtest_makereport  # noqa: F401  (the CI rule for skips)
+from paths import REPO
 from port_helpers import running_endpoint
 from scheduling import mark, schedule
 
@@ -37,6 +38,19 @@ def lab():
     session.reset()
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def kernel_zygote(tmp_path_factory):
+    """A kernel zygote for this worker (tools/kernel_zygote): from here on, the lesson kernels
+    it and its subprocesses start through tools/execute_lessons.lesson_client are forked from
+    it, 0.3 CPU-s each instead of 0.9. Requested by the modules that run lessons and quizzes."""
+    if str(REPO / "tools") not in sys.path:
+        sys.path.insert(0, str(REPO / "tools"))
+    from kernel_zygote.client import running_zygote
+
+    with running_zygote(tmp_path_factory.mktemp("zygote")) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")

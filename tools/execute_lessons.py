@@ -165,10 +165,15 @@ def lesson_client(notebook, folder: Path, timeout: int = CELL_TIMEOUT_SECONDS, *
     """An nbclient client for a lesson, its kernel talking over local sockets in a private
     folder (IPC: no "running over TCP without encryption" warning from ipykernel 7 at every
     start), cells run from ``folder``; every failing cell is named, not just the first.
+    Its kernel is forked from the test suite's zygote when one runs (tools/kernel_zygote).
     Shared by this module and tools/run_exercises.py."""
     from nbclient import NotebookClient
     from traitlets.config import Config
 
+    if os.environ.get("KINESIS_KERNEL_ZYGOTE"):
+        from kernel_zygote.client import ForkingKernelManager
+
+        options.setdefault("kernel_manager_class", ForkingKernelManager)
     ipc_dir = tempfile.mkdtemp(prefix="lesson-kernel-")
     ipc = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(ipc_dir, "kernel")}})
     try:

@@ -179,6 +179,7 @@ def tiny_lesson(tmp_path: Path, answer: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("kernel_zygote")  # its kernels forked: tests/conftest.py
 def test_the_hook_tells_the_learners_call_from_a_helpers(tmp_path):
     direct = (
         'NAME = "hook-demo"\nlab.kinesis.create_stream(StreamName=NAME, ShardCount=1)\n'
@@ -208,6 +209,7 @@ def test_the_hook_tells_the_learners_call_from_a_helpers(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("kernel_zygote")  # its kernels forked: tests/conftest.py
 @pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
 def test_lesson_with_answers_passes_every_check_and_makes_the_named_calls(path):
     """Answers filled in, top to bottom and again in the same kernel (learners re-run cells
@@ -238,6 +240,7 @@ def test_blank_skeletons_leave_the_named_calls_to_the_learner(path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("kernel_zygote")  # its kernels forked: tests/conftest.py
 def test_make_exercises_prints_one_line_per_lesson(tmp_path):
     stem = "02_capacity"  # a short lesson with exercises (simulated clock: no real waiting)
     done = subprocess.run(

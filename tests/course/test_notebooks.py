@@ -59,6 +59,7 @@ def test_every_lesson_starts_with_the_same_setup_cell():
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("kernel_zygote")  # its kernels forked: tests/conftest.py
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_lesson_runs_top_to_bottom_and_again(path, tmp_path):
     """Every pass clean and within budget. The first pass's executed copy goes where the site

@@ -83,7 +83,10 @@ CLI_ERRORS = (
     "is not recognized",
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]  # kernels forked: tests/conftest.py
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("kernel_zygote"),
+]  # kernels forked: tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@ from paths import REPO
 sys.path.insert(0, str(REPO / "tools"))
 import execute_lessons  # noqa: E402  (tools/ is not a package)
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]  # kernels forked: tests/conftest.py
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("kernel_zygote"),
+]  # kernels forked: tests/conftest.py
 
 
 def lesson(folder: Path, name: str, *sources: str) -> Path:

@@ -42,7 +42,10 @@ def _runs():
         yield pytest.param(path, id=name, marks=group)
 
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]  # kernels forked: tests/conftest.py
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("kernel_zygote"),
+]  # kernels forked: tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,11 @@
 About 190 kernels start in one run of the test suite (lessons blank, answered and against the
 endpoint, graded quizzes), so a kernel's start is a fixed cost of the suite. Printed: the median
 over ``--repeat`` runs (default 5) of the kernel process's CPU (user + system) for a bare kernel,
-and for one that has run the lessons' setup cell (``start_lab()``). Measured on the 2-core
-machine, December 2026: bare 0.45–0.5 s, with ``start_lab()`` 0.95 s (it was 1.15 s when
-``start_lab()`` still made all five clients).
+and for one that has run the lessons' setup cell (``start_lab()``); then the same two for kernels
+forked from the test suite's kernel zygote (tools/kernel_zygote, one per test worker, which has
+imported the kernel's libraries). Measured on the 2-core machine, December 2026: bare 0.45–0.5 s,
+with ``start_lab()`` 0.95 s (it was 1.15 s when ``start_lab()`` still made all five clients);
+forked: bare 0.24 s, with ``start_lab()`` 0.30 s (0.97–1.07 s fresh in the same run).
 
     python benchmarks/bench_kernel_start.py [--repeat N]
 """
@@ -13,13 +15,19 @@ machine, December 2026: bare 0.45–0.5 s, with ``start_lab()`` 0.95 s (it was 1
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
+from pathlib import Path
 
 from jupyter_client.manager import KernelManager
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from kernel_zygote.client import ForkingKernelManager, running_zygote  # noqa: E402
 
 SETUP_CELL = "from kinesis_lab import start_lab\nlab = start_lab(quiet=True)"
 
@@ -53,16 +61,67 @@ def kernel_cpu(code: str) -> float:
     return children_cpu() - before  # the kernel is reaped by the shutdown: counted here
 
 
+def reaped_cpu(pid: int) -> float:
+    """CPU-seconds of the children process ``pid`` has waited for (/proc: cutime + cstime)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def forked_kernel_cpu(code: str, zygote_pid: int) -> float:
+    """As kernel_cpu, for a kernel the zygote forks (and reaps: its CPU is counted there)."""
+
+    async def one() -> None:
+        folder = tempfile.mkdtemp(prefix="bench-kernel-")
+        try:
+            manager = ForkingKernelManager(
+                kernel_name="python3", transport="ipc", ip=os.path.join(folder, "kernel")
+            )
+            await manager.start_kernel()
+            assert manager.provisioner.forked, manager.provisioner.started_fresh_because
+            client = manager.client()
+            client.start_channels()
+            try:
+                await client.wait_for_ready(timeout=120)
+                if code:
+                    reply = await client.execute_interactive(
+                        code, timeout=120, output_hook=lambda _: None
+                    )
+                    assert reply["content"]["status"] == "ok", reply["content"]
+            finally:
+                client.stop_channels()
+                await manager.shutdown_kernel(now=False)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    before = reaped_cpu(zygote_pid)
+    asyncio.run(one())
+    deadline = 50
+    while reaped_cpu(zygote_pid) == before and deadline:  # the zygote reaps it a moment later
+        deadline -= 1
+        asyncio.run(asyncio.sleep(0.1))
+    return reaped_cpu(zygote_pid) - before
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    for name, code in (("bare kernel", ""), ("kernel + start_lab()", SETUP_CELL)):
-        runs = [kernel_cpu(code) for _ in range(args.repeat)]
-        print(
-            f"{name:22s} median {statistics.median(runs):.2f} CPU-s "
-            f"(min {min(runs):.2f}, max {max(runs):.2f}, {args.repeat} runs)"
-        )
+    cases = (("bare kernel", ""), ("kernel + start_lab()", SETUP_CELL))
+    for name, code in cases:
+        report(name, [kernel_cpu(code) for _ in range(args.repeat)])
+    with tempfile.TemporaryDirectory() as folder, running_zygote(Path(folder)) as zygote:
+        for name, code in cases:
+            report(
+                f"forked {name}", [forked_kernel_cpu(code, zygote.pid) for _ in range(args.repeat)]
+            )
+
+
+def report(name: str, runs: list[float]) -> None:
+    print(
+        f"{name:29s} median {statistics.median(runs):.2f} CPU-s "
+        f"(min {min(runs):.2f}, max {max(runs):.2f}, {len(runs)} runs)"
+    )
 
 
 if __name__ == "__main__":

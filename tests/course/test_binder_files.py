@@ -15,15 +15,15 @@ import os
 import re
 import shlex
 import sys
-from functools import cache
 
 import nbformat
 import tomllib
+from dependency_closure import closure
 from IPython.core.inputtransformer2 import TransformerManager
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
-from paths import REPO, excluded_packages
+from paths import REPO
 
 BINDER = REPO / "binder"
 # Files repo2docker reads from binder/ (its "configuration files"); anything else is a typo.
@@ -132,39 +132,12 @@ def lesson_imports() -> dict[str, str]:
     return found
 
 
-@cache
-def dependencies(name: str, extras: frozenset[str]) -> frozenset[tuple[str, frozenset[str]]]:
-    """What installing ``name[extras]`` installs directly (from the installed metadata); a
-    package this environment leaves out on purpose (tools/install_excludes.txt) counts, without
-    its own dependencies: Binder installs it, but its metadata cannot be read here."""
-    if name in {canonicalize_name(package) for package in excluded_packages()}:
-        return frozenset()
-    direct = set()
-    for line in metadata.requires(name) or []:
-        requirement = Requirement(line)
-        wanted = requirement.marker is None or any(
-            requirement.marker.evaluate({"extra": extra}) for extra in extras | {""}
-        )
-        if wanted:
-            direct.add((canonicalize_name(requirement.name), frozenset(requirement.extras)))
-    return frozenset(direct)
-
-
 def installed_on_binder() -> set[str]:
-    """Every distribution the binder files install: requirements.txt, then this repository."""
-    todo = [(canonicalize_name(r.name), frozenset(r.extras)) for r in binder_requirements()]
-    # postBuild's `pip install -e .`: the project's own dependencies, as pyproject.toml says
-    # (its installed metadata here may predate an edit), no extras.
-    for line in PYPROJECT["project"]["dependencies"]:
-        requirement = Requirement(line)
-        todo.append((canonicalize_name(requirement.name), frozenset(requirement.extras)))
-    seen: set[tuple[str, frozenset[str]]] = set()
-    while todo:
-        item = todo.pop()
-        if item not in seen:
-            seen.add(item)
-            todo.extend(dependencies(*item))
-    return {name for name, _ in seen}
+    """Every distribution the binder files install: requirements.txt, then this repository
+    (postBuild's `pip install -e .`: the project's own dependencies, as pyproject.toml says —
+    its installed metadata here may predate an edit — no extras)."""
+    lines = [str(r) for r in binder_requirements()] + PYPROJECT["project"]["dependencies"]
+    return closure(lines)
 
 
 def test_every_package_the_lessons_import_is_installed_on_binder():

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomllib
+from dependency_closure import closure
 from paths import INSTALL_EXCLUDES as EXCLUDES
 from paths import REPO, excluded_packages
 
@@ -134,3 +136,23 @@ def test_make_test_lets_the_suite_write_bytecode_for_its_own_modules():
     makefile = (REPO / "Makefile").read_text()
     unit_rule = re.search(r"^unit:.*\n\t(.*)", makefile, re.MULTILINE).group(1)
     assert unit_rule.startswith("PYTHONDONTWRITEBYTECODE= ") and "-m pytest" in unit_rule
+
+
+# What moto's `server` extra would add that no lesson, lab or endpoint uses (pyproject.toml).
+SERVER_EXTRA_ONLY = ("cfn-lint", "sympy", "networkx", "mpmath", "graphql-core", "docker")
+
+
+def test_the_environments_take_from_motos_server_extra_only_what_the_endpoint_runs():
+    """Declared: moto with its `s3` extra, Flask and Flask-CORS; walked through the installed
+    metadata, every environment's requirements (make lab's, make test's, the hub's) bring
+    neither cfn-lint with sympy and networkx nor the other services' libraries. (That the
+    endpoint, S3 Select and every lesson work without them, the rest of the suite shows: it runs
+    in an environment installed from these lines.)"""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = project["dependencies"]
+    assert "moto[s3]==5.2.5" in declared
+    everything = closure(
+        declared + [r for extra in project["optional-dependencies"].values() for r in extra]
+    )
+    assert {"moto", "flask", "flask-cors", "py-partiql-parser"} <= everything
+    assert not everything & set(SERVER_EXTRA_ONLY), sorted(everything & set(SERVER_EXTRA_ONLY))

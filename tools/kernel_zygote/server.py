@@ -7,9 +7,10 @@ This process imports them once and then, per request, forks a child that becomes
 session (process group), the requester's stdin/stdout/stderr, environment and working folder.
 
 Not imported here: kinesis_lab (it reads KINESIS_LAB_* variables as it is imported) and anything
-the lesson imports itself. The modules that are imported read only the variables that
-``client.IMPORT_TIME_SAFE`` leaves out; a request whose environment differs in any other one is
-refused, and the client starts that kernel fresh instead.
+the lesson imports itself. What is imported may read other variables as it is imported, so the
+zygote writes its environment beside its socket (``SOCKET.environ.json``) and the client
+(client.refusal) starts fresh any kernel whose environment differs from it outside
+``client.IMPORT_TIME_SAFE``.
 
 Protocol, on a Unix socket, one request per connection: an 8-byte length and a JSON request
 (``argv``, ``env``, ``cwd``) sent with three file descriptors (the kernel's 0, 1 and 2); the

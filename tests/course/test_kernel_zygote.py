@@ -136,30 +136,35 @@ def test_sibling_kernels_do_not_share_random_state(zygote):
     assert a[0] != b[0] and a[1] != b[1]
 
 
-def test_the_kernel_writes_to_the_requesters_stderr(zygote, tmp_path):
-    """Descriptors travel with the request: ipykernel's own warning lands in the file given as
-    stderr (a TCP kernel warns that it is unencrypted as it starts)."""
+def test_the_kernel_gets_the_requesters_stdin_and_stderr(zygote, tmp_path):
+    """Descriptors travel with the request: a kernel's stdin is the file given (read from
+    /proc while it runs), and what a kernel writes to stderr lands in the file given (a
+    connection file it cannot read makes any ipykernel print the error there and end)."""
     from jupyter_client.connect import write_connection_file
 
-    connection_file, _ = write_connection_file(str(tmp_path / "kernel.json"))
-    stderr = tmp_path / "stderr.txt"
-    with open(os.devnull, "rb") as stdin, open(stderr, "wb") as err:
-        env = {**os.environ, "JPY_PARENT_PID": str(os.getpid())}
-        cmd = [PYTHON, "-m", "ipykernel_launcher", "-f", connection_file]
-        pid = fork_kernel(
-            os.environ[ZYGOTE_ENV],
-            cmd,
-            env,
-            str(tmp_path),
-            fds=(stdin.fileno(), err.fileno(), err.fileno()),
-        )
+    given_stdin, stderr = tmp_path / "stdin.txt", tmp_path / "stderr.txt"
+    given_stdin.write_text("")
+    good, _ = write_connection_file(str(tmp_path / "good.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    env = {**os.environ, "JPY_PARENT_PID": str(os.getpid())}
+
+    def fork(connection_file) -> int:
+        with open(given_stdin, "rb") as stdin, open(stderr, "ab") as err:
+            cmd = [PYTHON, "-m", "ipykernel_launcher", "-f", str(connection_file)]
+            fds = (stdin.fileno(), err.fileno(), err.fileno())
+            return fork_kernel(os.environ[ZYGOTE_ENV], cmd, env, str(tmp_path), fds=fds)
+
+    running = fork(good)
     try:
-        deadline = time.monotonic() + 30
-        while "without encryption" not in stderr.read_text() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "without encryption" in stderr.read_text()
+        assert os.readlink(f"/proc/{running}/fd/0") == str(given_stdin)
     finally:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(running, signal.SIGKILL)
+    fork(bad)
+    deadline = time.monotonic() + 30
+    while "JSONDecodeError" not in stderr.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "JSONDecodeError" in stderr.read_text()
 
 
 def test_a_kernel_whose_environment_matters_at_import_starts_fresh(zygote):

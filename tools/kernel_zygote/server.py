@@ -68,7 +68,10 @@ def preload() -> None:
     import importlib
 
     for name in PRELOAD:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:  # another ipykernel or moto layout: a little less preloaded
+            pass
     from moto.core.utils import get_service_model
 
     for service in WARM_MODELS:

@@ -83,10 +83,8 @@ CLI_ERRORS = (
     "is not recognized",
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.usefixtures("kernel_zygote"),
-]  # kernels forked: tests/conftest.py
+# The kernels these tests start are forked from the worker's zygote (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]
 
 
 @pytest.fixture(scope="module")

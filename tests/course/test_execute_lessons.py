@@ -12,10 +12,8 @@ from paths import REPO
 sys.path.insert(0, str(REPO / "tools"))
 import execute_lessons  # noqa: E402  (tools/ is not a package)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.usefixtures("kernel_zygote"),
-]  # kernels forked: tests/conftest.py
+# The kernels these tests start are forked from the worker's zygote (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]
 
 
 def lesson(folder: Path, name: str, *sources: str) -> Path:

@@ -42,10 +42,8 @@ def _runs():
         yield pytest.param(path, id=name, marks=group)
 
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.usefixtures("kernel_zygote"),
-]  # kernels forked: tests/conftest.py
+# The kernels these tests start are forked from the worker's zygote (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel_zygote")]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ for the next cell, makes the records, checks what the account holds, draws the p
 The toolkit by role (``core`` imports nothing from the rest)::
 
     core/        facts (every documented number, once), the lab clock, hash keys, checks
-    mock/        fidelity fixes that make moto behave as AWS documents
+    mock/        fidelity fixes that make moto behave as AWS documents (and answer faster)
     simulation/  limits, Firehose and Lambda behaviour moto lacks, on the lab clock
     account/     the lab session, local endpoint, clock control, network guard, resources
     clients/     reading streams back; the create/recreate/delete chores

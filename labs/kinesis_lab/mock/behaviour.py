@@ -7,7 +7,7 @@ AWS-like behaviour, so both switch it on here and nowhere else.
 from __future__ import annotations
 
 from ..account import retrysleep
-from . import fidelity, lambda_fidelity
+from . import fidelity, lambda_fidelity, serializer_cache
 
 
 def apply_mock_behaviour(fidelity_fixes: bool, limits: bool) -> None:
@@ -17,6 +17,7 @@ def apply_mock_behaviour(fidelity_fixes: bool, limits: bool) -> None:
     from ..simulation import limits as limits_simulation
 
     retrysleep.install()
+    serializer_cache.install()  # same responses, less CPU: with the fixes or without
     if not fidelity_fixes:
         limits_simulation.uninstall()
         firehose_simulation.uninstall()

@@ -2,17 +2,20 @@
 
 Every solution and hidden test in quizzes/source carries a canary string
 (CANARY-SOLUTION-…, CANARY-HIDDEN-…). The scan reads every file under build/site — HTML, the
-search index, the downloadable notebooks, scripts, compressed files — for those canaries, for
-nbgrader's region markers, and for any distinctive line of a solution or hidden-test region
-that is not also public lesson material.
+search index, the downloadable notebooks, scripts, compressed files, and each member of the
+wheels and zips the browser loads — for those canaries, for nbgrader's region markers, and for
+any distinctive line of a solution or hidden-test region that is not also public lesson
+material.
 """
 
 from __future__ import annotations
 
 import gzip
 import html
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import ahocorasick
@@ -26,22 +29,51 @@ EXECUTED = REPO / "build" / "lessons"  # the lessons as the site shows them, wit
 CANARY = re.compile(r"CANARY-(?:SOLUTION|HIDDEN|RUBRIC|ANSWER)-[A-Za-z0-9_.-]+")
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 REGION = re.compile(r"###\s*BEGIN (SOLUTION|HIDDEN TESTS)(.*?)###\s*END \1", re.DOTALL)
+ARCHIVES = (".whl", ".zip")  # read member by member
 MIN_LINE = 25  # shorter lines (imports, `lab = start_lab()`) are not distinctive
 
 
 def file_texts(path: Path) -> list[str]:
     """The text of a built file in the forms a leak could take (raw, unescaped, untagged)."""
     data = path.read_bytes()
+    if path.suffix in ARCHIVES:
+        return archive_texts(data)
     if path.suffix == ".gz":
         data = gzip.decompress(data)
     raw = data.decode("utf-8", errors="replace")
     texts = [raw, html.unescape(raw), html.unescape(re.sub(r"<[^>]+>", "", raw))]
     if path.suffix in (".json", ".ipynb"):
-        try:
-            texts.append("\n".join(_strings(json.loads(raw))))
-        except ValueError:
-            pass
+        texts += _json_strings(raw)
     return texts
+
+
+def archive_texts(data: bytes) -> list[str]:
+    """Every member of a wheel or zip, decompressed: what is packed in one is compressed, so
+    the archive's own bytes would never show a canary or a marker.
+
+    Only those are looked for there, not distinctive lines: a wheel holds code published as
+    it is — the toolkit, whose source every learner installs, and third-party packages — and
+    the quizzes rightly share lines with both (the transform contract of the Firehose lesson's
+    reference_transform, the aggregation library's own loop). Anything of a quiz or an
+    exercise answer packed into one carries its canary: every region and answer file has one."""
+    texts = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            raw = archive.read(member).decode("utf-8", errors="replace")
+            texts.append(raw)
+            if member.filename.endswith((".json", ".ipynb")):
+                texts += _json_strings(raw)
+    return texts
+
+
+def _json_strings(raw: str) -> list[str]:
+    """A JSON document's strings, unescaped, one per line (or nothing if it is not JSON)."""
+    try:
+        return ["\n".join(_strings(json.loads(raw)))]
+    except ValueError:
+        return []
 
 
 def _strings(value) -> list[str]:
@@ -79,8 +111,9 @@ def scan(root: Path, phrases: set[str]) -> list[str]:
         for text in texts:
             found += [f"{where}: {hit}" for hit in CANARY.findall(text)]
         found += [f"{where}: marker {m!r}" for m in MARKERS if any(m in t for t in texts)]
-        leaked = set().union(*(phrases_in(finder, text) for text in texts))
-        found += [f"{where}: line {p!r}" for p in leaked]
+        if path.suffix not in ARCHIVES:  # canaries and markers only there: archive_texts
+            leaked = set().union(*(phrases_in(finder, text) for text in texts))
+            found += [f"{where}: line {p!r}" for p in leaked]
     return sorted(set(found))
 
 
@@ -137,18 +170,24 @@ def quiz_canaries() -> set[str]:
 
 
 def test_scanner_finds_planted_leaks(tmp_path):
-    """The scan itself works: a canary in HTML, a marker in a gzip file, a line in JSON."""
+    """The scan itself works: a canary in HTML, a marker in a gzip file, a line in JSON, and
+    a canary and a marker packed (compressed) in a wheel."""
     (tmp_path / "page.html").write_text("<p>x = <span>CANARY-SOLUTION-q99_demo</span></p>")
     (tmp_path / "sitemap.xml.gz").write_bytes(gzip.compress(b"### BEGIN HIDDEN TESTS"))
     (tmp_path / "search_index.json").write_text(json.dumps({"docs": [{"text": "a < secret line"}]}))
     (tmp_path / "lesson.ipynb").write_text(
         json.dumps({"cells": [{"source": ["CANARY-HIDDEN-q9"]}]})
     )
+    with zipfile.ZipFile(tmp_path / "kinesis_lab-0.1.0-py3-none-any.whl", "w") as wheel:
+        packed = "answer = 'CANARY-ANSWER-packed'\n### END SOLUTION\n" * 20
+        wheel.writestr("kinesis_lab/quiz/leaked.py", packed, compress_type=zipfile.ZIP_DEFLATED)
     found = scan(tmp_path, {"a < secret line"})
     assert any("CANARY-SOLUTION-q99_demo" in f for f in found)
     assert any("sitemap.xml.gz" in f and "BEGIN HIDDEN TESTS" in f for f in found)
     assert any("search_index.json" in f and "secret line" in f for f in found)
     assert any("lesson.ipynb" in f and "CANARY-HIDDEN-q9" in f for f in found)
+    assert any(".whl" in f and "CANARY-ANSWER-packed" in f for f in found)
+    assert any(".whl" in f and "END SOLUTION" in f for f in found)
 
 
 def test_quizzes_carry_canaries_to_look_for():

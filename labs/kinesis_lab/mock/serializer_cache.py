@@ -28,6 +28,9 @@ _PLAIN_PICKERS = (serialize.AttributePicker, serialize.XFormedAttributePicker)
 # (picker class, its alias providers, object type, the object's Meta, member, shape, parent)
 # → (names to try, in moto's order; then what the key's ids stand for, kept alive with it)
 _names: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+# A lab meets a few hundred (shape, kind of object) pairs; the cap only guards a long-running
+# endpoint against objects that would each bring a Meta of their own.
+MAX_REMEMBERED = 20_000
 
 
 def _names_to_try(serializer: Any, picker: Any, value: Any, key: str, shape: Any) -> tuple:
@@ -48,6 +51,8 @@ def _names_to_try(serializer: Any, picker: Any, value: Any, key: str, shape: Any
         )
         # The ids in the key stay unique while these objects live: they live with the entry.
         known = (tuple(picker.get_possible_keys(context)), (providers, meta, shape, parent))
+        if len(_names) >= MAX_REMEMBERED:
+            _names.clear()
         _names[cache_key] = known
     return known[0]
 

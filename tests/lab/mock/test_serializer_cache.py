@@ -145,3 +145,18 @@ def test_objects_of_other_kinds_in_the_same_place_each_get_what_moto_reads_from_
         assert answers[0] == answers[1]
         bodies.append(json.loads(answers[0]["body"])["StreamDescriptionSummary"]["StreamName"])
     assert bodies == ["from-a-dict", "from-a-model", "pascal", "b"]
+
+
+def test_what_it_remembers_stays_bounded(monkeypatch):
+    """Objects that each brought a Meta of their own would each add an entry: capped."""
+    monkeypatch.setattr(serializer_cache, "MAX_REMEMBERED", 3)
+    serializer_cache.install()
+    operation = get_service_model("kinesis").operation_model("DescribeStreamSummary")
+    for number in range(10):
+        summary = type("Summary", (), {"Meta": type("Meta", (), {}), "StreamName": f"s{number}"})
+        serializer = serialize.JSONSerializer(
+            operation, value_picker=serialize.XFormedAttributePicker()
+        )
+        body = serializer.serialize({"StreamDescriptionSummary": summary()})["body"]
+        assert json.loads(body)["StreamDescriptionSummary"]["StreamName"] == f"s{number}"
+        assert len(serializer_cache._names) <= 3

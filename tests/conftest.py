@@ -44,7 +44,8 @@ def lab():
 def kernel_zygote(tmp_path_factory):
     """A kernel zygote for this worker (tools/kernel_zygote): from here on, the lesson kernels
     it and its subprocesses start through tools/execute_lessons.lesson_client are forked from
-    it, 0.3 CPU-s each instead of 0.9. Requested by the modules that run lessons and quizzes."""
+    it, 0.3 CPU-s each with start_lab() instead of 1.0 (benchmarks/bench_kernel_start.py).
+    Requested by the modules that run lessons and quizzes."""
     if str(REPO / "tools") not in sys.path:
         sys.path.insert(0, str(REPO / "tools"))
     from kernel_zygote.client import running_zygote

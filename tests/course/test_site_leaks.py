@@ -3,9 +3,9 @@
 Every solution and hidden test in quizzes/source carries a canary string
 (CANARY-SOLUTION-…, CANARY-HIDDEN-…). The scan reads every file under build/site — HTML, the
 search index, the downloadable notebooks, scripts, compressed files, and each member of the
-wheels and zips the browser loads — for those canaries, for nbgrader's region markers, and for
-any distinctive line of a solution or hidden-test region that is not also public lesson
-material.
+wheels and zips the browser loads — for those canaries and nbgrader's region markers, and,
+outside those archives (see archive_texts), for any distinctive line of a solution or
+hidden-test region that is not also public lesson material.
 """
 
 from __future__ import annotations

@@ -80,4 +80,5 @@ def uninstall() -> None:
 
 
 def is_installed() -> bool:
+    """Whether install() is in effect."""
     return serialize.ResponseSerializer.get_value is _get_value_remembering_names

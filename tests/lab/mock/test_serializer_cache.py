@@ -1,7 +1,9 @@
 """kinesis_lab.mock.serializer_cache: every response moto serializes is the same, byte for byte.
 
-Each test lets the lab's services answer a learner's calls while every serialization moto makes
-is done twice — with moto's own lookups and with the remembered ones — and compared.
+Two tests let the lab's services answer a learner's calls while every serialization moto makes
+is done twice — with moto's own lookups and with the remembered ones — and compared. The others
+pin down what those calls may not meet: objects of other kinds in the same place, a picker with
+response transformers, the lab switching it on, and the bound on what it remembers.
 """
 
 from __future__ import annotations

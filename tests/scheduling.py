@@ -88,7 +88,7 @@ def mark(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.xdist_group(group_of(item)))
 
 
-SITE_ORDER = (SITE, LITE, SITE_BROWSER)  # the build first; then the longest (lite, ~130 s)
+SITE_ORDER = (SITE, LITE, SITE_BROWSER)  # the build first; then the longest (lite, ~100 s loaded)
 
 
 def rank_of(group: str) -> int:

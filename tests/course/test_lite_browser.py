@@ -10,8 +10,14 @@ cache: page → kernel answering) and each lesson's run time are printed, not as
 (benchmarks/bench_lite.py holds the budgets). The browser driver — server, chromium, request
 log, running cells — is tools/lite/driver.py, shared with that benchmark.
 
-Cost: one browser and one served site for the module; about 1.5–2.5 minutes on the 2-core
-machine (three kernel starts, ~20 s each, and the three runs). The browser is /usr/bin/chromium
+One tab and one kernel for the three, as a learner who moves on to the next lesson on the
+running kernel: the first lesson opens in a fresh page with a fresh kernel (Pyodide's start and
+the first import of boto3 and moto, about 20 CPU-s, are the same for every lesson); each next
+one opens beside it on that kernel, the previous one closes, and its setup cell starts the lab
+again, as any re-run does (every lesson runs in a fresh kernel and again in the same one in
+tests/course/test_notebooks.py and test_exercises.py). A kernel for each lesson cost 94 CPU-s for the three, one kernel 38.
+
+Cost: one browser and one served site for the module; about 40 s on a quiet 2-core machine. The browser is /usr/bin/chromium
 from tools/ensure_system_packages.sh (`make test` installs it), never a Playwright download.
 """
 
@@ -69,7 +75,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def lite_session(browser, site_url):
-    """One context for the three lessons, as a learner would have (the cache warms up)."""
+    """One context, tab and kernel for the three lessons (the cache warms up)."""
     session = LiteSession(browser, site_url)
     yield session
     session.close()
@@ -78,10 +84,10 @@ def lite_session(browser, site_url):
 # Uncaught errors in JupyterLab's own UI code that change nothing a lesson does. Seen twice in
 # fresh-clone CI runs under full load (never on a quiet machine, nor with the CPU loaded by busy
 # loops), in the second or third lesson of a session, with every cell run and no problem in the
-# notebook: an element's observer gone before it was observed. Then the previous lesson's tab
-# was still reopened beside each lesson (see LiteSession.new_page), a likely source; tolerated
-# until runs show it gone. The driver logs where it was thrown; each is printed, and anything
-# else still fails the test.
+# notebook: an element's observer gone before it was observed. Then each lesson had a tab of
+# its own and the previous lesson's was still reopened beside it (see LiteSession.new_page), a
+# likely source; tolerated until runs show it gone. The driver logs where it was thrown; each
+# is printed, and anything else still fails the test.
 UPSTREAM_UI_ERRORS = ("page error: Error(\"Cannot read properties of null (reading 'observe')\")",)
 
 
@@ -89,12 +95,14 @@ UPSTREAM_UI_ERRORS = ("page error: Error(\"Cannot read properties of null (readi
 def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook):
     assert (SITE_OUT / "lite" / "files" / notebook).is_file(), notebook
     session = lite_session
-    # A tab of its own for each lesson (the context's cache stays warm): navigating the same
-    # tab away from the previous lesson let its teardown's errors land on this one's record.
-    session.new_page()
     session.errors.clear()
-    times = session.open_lesson(notebook)
-    # Alone: the previous lessons' saved layout would reopen them beside it, kernels and all.
+    if session.panel_id is None:  # the first lesson: a fresh page and kernel, a cold cache
+        times = session.open_lesson(notebook)
+        opened = f"UI {times['ui']:.1f} s, page → kernel ready {times['kernel']:.1f} s"
+    else:  # the next ones in the same tab, on the same kernel (see the module docstring)
+        times = session.open_next_lesson(notebook)
+        opened = f"opened on the same kernel in {times['kernel']:.1f} s"
+    # Alone: the previous lesson is closed, not left beside it.
     assert session.open_documents() == [notebook]
     started = time.monotonic()
     executed = session.run_all()
@@ -103,8 +111,8 @@ def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook
     session.page.screenshot(path=str(SCREENSHOTS / f"lite-{notebook}.png"))
     code_cells = sum(cell["cell_type"] == "code" for cell in executed["cells"])
     print(
-        f"{notebook}: UI {times['ui']:.1f} s, page → kernel ready {times['kernel']:.1f} s, "
-        f"run all {run_all:.1f} s ({code_cells} code cells); requests so far: "
+        f"{notebook}: {opened}, run all {run_all:.1f} s ({code_cells} code cells); "
+        f"requests so far: "
         f"{len(session.requests)}, off 127.0.0.1: {len(session.off_host)}"
     )
     shipped = json.loads((SITE_OUT / "lite" / "files" / notebook).read_text(encoding="utf-8"))

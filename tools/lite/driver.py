@@ -231,6 +231,45 @@ class LiteSession:
         )
         return {"ui": ui, "kernel": time.monotonic() - started}
 
+    def open_next_lesson(self, notebook: str) -> dict:
+        """Open another lesson in this tab on the open lesson's kernel, then close that lesson.
+
+        As a learner who picks the running kernel for the next lesson: its setup cell starts the
+        lab again, as a re-run does. Why not a fresh kernel: Pyodide's start and the first
+        import of boto3 and moto are the same for every lesson, about 20 CPU-s on the 2-core
+        machine; the first lesson proves them. Returns the seconds to the kernel answering."""
+        if self.panel_id is None:
+            raise RuntimeError("no lesson is open: open_lesson first")
+        started = time.monotonic()
+        self.panel_id = self.page.evaluate(
+            f"""async ([previous, name]) => {{
+                const app = window.jupyterapp;
+                const id = previous;
+                const before = {_PANEL};
+                const kernel = before.sessionContext.session.kernel;
+                const panel = await app.commands.execute("docmanager:open", {{
+                    path: name, factory: "Notebook", kernel: {{id: kernel.id, name: kernel.name}},
+                }});
+                await panel.context.ready;
+                await panel.revealed;
+                await panel.sessionContext.ready;
+                await panel.sessionContext.session.kernel.info;
+                if (panel.sessionContext.session.kernel.id !== kernel.id) {{
+                    throw new Error("the lesson got a kernel of its own");
+                }}
+                // Run All left it changed: unchanged, it closes without asking to save
+                before.context.model.dirty = false;
+                before.close();
+                for (let wait = 0; !before.isDisposed; wait += 50) {{
+                    if (wait > 30000) throw new Error("the previous lesson did not close");
+                    await new Promise(done => setTimeout(done, 50));
+                }}
+                return panel.id;
+            }}""",
+            [self.panel_id, notebook],
+        )
+        return {"kernel": time.monotonic() - started}
+
     def open_documents(self) -> list[str]:
         """Paths of the documents open in the main area (one lesson, once it is open alone)."""
         return self.page.evaluate(

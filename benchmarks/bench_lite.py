@@ -6,8 +6,9 @@ learner's first visit. Run-All of the same lesson is printed beside it (no budge
 lesson's own work). Exits 1 when a budget is missed, 2 when the browser cannot be driven here.
 
 Builds the site first (``mkdocs build --strict``, as ``make site`` does) when build/site/lite
-is missing, then serves build/site on 127.0.0.1 and drives Debian's /usr/bin/chromium
-headless (tools/lite/driver.py, shared with tests/course/test_lite_browser.py)::
+is missing, then serves build/site on 127.0.0.1 and drives Debian's headless chromium,
+/usr/bin/chromium-headless-shell (tools/lite/driver.py, shared with
+tests/course/test_lite_browser.py)::
 
     python benchmarks/bench_lite.py [--repeat N] [--lesson 01_core_data_model.ipynb]
 """

@@ -8,9 +8,10 @@
 # - grading: bubblewrap (/usr/bin/bwrap), the jail every submission runs in
 #   (labs/kinesis_grader/sandbox.py); util-linux's prlimit and setpriv, which drop limits and
 #   privileges inside it. Used by `make grade` and the grading tests.
-# - browser: chromium (/usr/bin/chromium), Debian's browser, driven by Playwright in
+# - browser: chromium-headless-shell (/usr/bin/chromium-headless-shell), Debian's chromium in
+#   its headless build (no desktop browser, no GTK), driven by Playwright in
 #   tests/course/test_site_browser.py and tests/course/test_lite_browser.py (never
-#   `playwright install`: the browser comes from Debian).
+#   `playwright install`: the browser comes from Debian; tools/lite/driver.py says why).
 # - hub: nodejs and npm, which install and run JupyterHub's proxy (configurable-http-proxy, from
 #   the npm registry: tools/hub/install_proxy.sh) for tests/course/test_jupyterhub_class.py. Skipped
 #   when node and npm are already there (any Node.js >= 18 runs the pinned proxy).
@@ -31,7 +32,7 @@ for group in "${groups[@]}"; do
       { command -v prlimit >/dev/null && command -v setpriv >/dev/null; } || need+=(util-linux)
       ;;
     browser)
-      [ -x /usr/bin/chromium ] || need+=(chromium)
+      [ -x /usr/bin/chromium-headless-shell ] || need+=(chromium-headless-shell)
       ;;
     hub)
       command -v node >/dev/null || need+=(nodejs)

@@ -15,10 +15,12 @@ running kernel: the first lesson opens in a fresh page with a fresh kernel (Pyod
 the first import of boto3 and moto, about 20 CPU-s, are the same for every lesson); each next
 one opens beside it on that kernel, the previous one closes, and its setup cell starts the lab
 again, as any re-run does (every lesson runs in a fresh kernel and again in the same one in
-tests/course/test_notebooks.py and test_exercises.py). A kernel for each lesson cost 94 CPU-s for the three, one kernel 38.
+tests/course/test_notebooks.py and test_exercises.py). A kernel for each lesson cost 94 CPU-s
+for the three, one kernel 38.
 
-Cost: one browser and one served site for the module; about 40 s on a quiet 2-core machine. The browser is /usr/bin/chromium
-from tools/ensure_system_packages.sh (`make test` installs it), never a Playwright download.
+Cost: one browser and one served site for the module; about 40 s on a quiet 2-core machine.
+The browser is /usr/bin/chromium-headless-shell from tools/ensure_system_packages.sh (`make
+test` installs it), never a Playwright download.
 """
 
 from __future__ import annotations

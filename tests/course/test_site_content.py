@@ -457,7 +457,10 @@ def test_ensure_system_packages_is_idempotent_and_wired_into_make_test():
     script = REPO / "tools" / "ensure_system_packages.sh"
     assert os.access(script, os.X_OK)
     text = script.read_text()
-    for installed_when_missing in ("[ -x /usr/bin/chromium ]", "[ -x /usr/bin/bwrap ]"):
+    for installed_when_missing in (
+        "[ -x /usr/bin/chromium-headless-shell ]",
+        "[ -x /usr/bin/bwrap ]",
+    ):
         assert installed_when_missing in text
     assert "apt-get install" in text and "sudo" in text
     makefile = (REPO / "Makefile").read_text()

@@ -1,8 +1,12 @@
 """Drive the built in-browser course in headless chromium: serve it, open a lesson, run it.
 
 Shared by tests/course/test_lite_browser.py and benchmarks/bench_lite.py (one home). The
-browser is Debian's /usr/bin/chromium (tools/ensure_system_packages.sh browser) driven by
-Playwright's Python package, never a Playwright download. Every request is logged and any
+browser is Debian's chromium in its headless build, /usr/bin/chromium-headless-shell
+(tools/ensure_system_packages.sh browser), driven by Playwright's Python package, never a
+Playwright download. Why the headless build: the same Blink and V8 without the desktop browser's
+layers (nor GTK, so fewer packages on a fresh machine); the site's pages in
+tests/course/test_site_browser.py took 54–61 CPU-s against 62–71 with /usr/bin/chromium, and
+the same screenshots. Every request is logged and any
 request for another host than 127.0.0.1 is aborted; chromium cannot resolve other hosts at all.
 Only this driver asks JupyterLite to expose its app object (``exposeAppInBrowser``, patched into
 jupyter-lite.json as it is served) to run cells and read their outputs; the built site is not
@@ -21,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "/usr/bin/chromium-headless-shell"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -3,11 +3,14 @@
 About 190 kernels start in one run of the test suite (lessons blank, answered and against the
 endpoint, graded quizzes), so a kernel's start is a fixed cost of the suite. Printed: the median
 over ``--repeat`` runs (default 5) of the kernel process's CPU (user + system) for a bare kernel,
-and for one that has run the lessons' setup cell (``start_lab()``); then the same two for kernels
+for one that has run the lessons' setup cell (``start_lab()``), and for one that has also made
+six clients, a stream and a waiter, as a lesson's first cells do; then the same three for kernels
 forked from the test suite's kernel zygote (tools/kernel_zygote, one per test worker, which has
-imported the kernel's libraries). Measured on the 2-core machine, December 2026: bare 0.45–0.5 s,
-with ``start_lab()`` 0.95 s (it was 1.15 s when ``start_lab()`` still made all five clients);
-forked: bare 0.24 s, with ``start_lab()`` 0.30 s (0.97–1.07 s fresh in the same run).
+imported the kernel's libraries and read botocore's data for the lab's services). Measured on the
+2-core machine, December 2026: bare 0.45–0.5 s, with ``start_lab()`` 0.95 s (it was 1.15 s when
+``start_lab()`` still made all five clients), with the clients 1.6 s; forked: bare 0.17–0.24 s,
+with ``start_lab()`` 0.27–0.30 s, with the clients 0.44 s (0.71 s before the zygote read
+botocore's data).
 
     python benchmarks/bench_kernel_start.py [--repeat N]
 """
@@ -30,6 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from kernel_zygote.client import ForkingKernelManager, running_zygote  # noqa: E402
 
 SETUP_CELL = "from kinesis_lab import start_lab\nlab = start_lab(quiet=True)"
+# What a lesson's first cells then do: clients for the services it uses, a stream, a waiter.
+CLIENTS_CELL = (
+    SETUP_CELL + "\nfor name in ('kinesis', 'firehose', 's3', 'lambda', 'iam', 'logs'):\n"
+    "    lab.client(name)\n"
+    "lab.kinesis.create_stream(StreamName='bench', ShardCount=1)\n"
+    "lab.kinesis.get_waiter('stream_exists').wait(StreamName='bench')"
+)
 
 
 def children_cpu() -> float:
@@ -107,7 +117,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    cases = (("bare kernel", ""), ("kernel + start_lab()", SETUP_CELL))
+    cases = (
+        ("bare kernel", ""),
+        ("kernel + start_lab()", SETUP_CELL),
+        ("kernel + start_lab() + clients", CLIENTS_CELL),
+    )
     for name, code in cases:
         report(name, [kernel_cpu(code) for _ in range(args.repeat)])
     with tempfile.TemporaryDirectory() as folder, running_zygote(Path(folder)) as zygote:
@@ -119,7 +133,7 @@ def main() -> None:
 
 def report(name: str, runs: list[float]) -> None:
     print(
-        f"{name:29s} median {statistics.median(runs):.2f} CPU-s "
+        f"{name:38s} median {statistics.median(runs):.2f} CPU-s "
         f"(min {min(runs):.2f}, max {max(runs):.2f}, {len(runs)} runs)"
     )
 

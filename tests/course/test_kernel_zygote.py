@@ -127,6 +127,27 @@ def test_an_interrupt_reaches_the_forked_kernel_and_it_goes_on(zygote):
     assert not os.path.exists(f"/proc/{pid}"), "the kernel outlived its shutdown"
 
 
+def test_a_forked_kernels_botocore_sessions_share_the_zygotes_loaded_data(zygote):
+    """Read once in the zygote (server.share_a_warm_botocore_loader): a botocore session with no
+    data path of its own gets that loader, the lab's service models already parsed in it; one
+    with its own data path gets a loader of its own; a client made on it works."""
+    code = (
+        "import botocore.loaders, botocore.session\n"
+        "shared = botocore.loaders.create_loader()\n"
+        "session = botocore.session.get_session()\n"
+        "parsed = {key[1] for key in shared._cache if key[0] == 'load_service_model'}\n"
+        "print(session.get_component('data_loader') is shared,\n"
+        "      botocore.loaders.create_loader('/tmp') is shared,\n"
+        "      {'kinesis', 'firehose', 's3', 'lambda'} <= parsed)\n"
+        "client = session.create_client('kinesis', region_name='us-east-1')\n"
+        "print(client.meta.service_model.operation_model('PutRecords').name)"
+    )
+    results, manager = run([code])
+    assert manager.provisioner.forked
+    assert results[0]["status"] == "ok", results
+    assert results[0]["said"].split() == ["True", "False", "True", "PutRecords"]
+
+
 def test_sibling_kernels_do_not_share_random_state(zygote):
     code = (
         "import random\nfrom moto.moto_api._internal import mock_random\n"

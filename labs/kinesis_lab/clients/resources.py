@@ -19,13 +19,18 @@ POLLS = 120  # the same patience where boto3 has no waiter (Firehose)
 def delete_stream(kinesis: Any, name: str) -> None:
     """Delete a Kinesis stream (and its consumers) if it exists; wait until it is gone. A
     stream still CREATING or UPDATING cannot be deleted yet (ResourceInUseException, F120):
-    wait until it is ACTIVE first."""
+    wait until it is ACTIVE first. One already DELETING may be gone by the time it is looked
+    at again (a cell re-run right after the lesson deleted it): then there is nothing to do."""
     try:
         kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     except kinesis.exceptions.ResourceNotFoundException:
         return
     except kinesis.exceptions.ResourceInUseException:
-        if _stream_status(kinesis, name) != "DELETING":
+        try:
+            status = _stream_status(kinesis, name)
+        except kinesis.exceptions.ResourceNotFoundException:
+            return
+        if status != "DELETING":
             kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig=WAIT)
             kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
     kinesis.get_waiter("stream_not_exists").wait(StreamName=name, WaiterConfig=WAIT)

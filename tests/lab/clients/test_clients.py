@@ -58,6 +58,30 @@ def test_a_stream_is_recreated_empty_and_deleting_a_missing_one_is_a_no_op(lab):
     assert "chore-stream" not in kinesis.list_streams()["StreamNames"]
 
 
+def test_a_stream_that_ends_deleting_between_two_looks_is_simply_gone(lab):
+    """A re-run right after the lesson deleted its stream: DeleteStream is refused (still
+    DELETING), and by the next look the deletion has ended. Seen in the suite under load
+    (lesson 07 run again: ResourceNotFoundException from the status check)."""
+    from kinesis_lab.simulation.lifecycle import TRANSITION_SECONDS
+
+    kinesis = lab.kinesis
+    lab.use_simulated_clock()
+    recreate_stream(kinesis, "ending", shard_count=1)
+    kinesis.delete_stream(StreamName="ending")  # DELETING for TRANSITION_SECONDS of lab time
+
+    def the_deletion_ends_first(**_):
+        kinesis.meta.events.unregister(event, the_deletion_ends_first)
+        lab.advance(TRANSITION_SECONDS)
+
+    event = "before-call.kinesis.DescribeStreamSummary"
+    kinesis.meta.events.register(event, the_deletion_ends_first)
+    delete_stream(kinesis, "ending")  # refused (DELETING), then looks: gone
+    assert "ending" not in kinesis.list_streams()["StreamNames"]
+    recreate_stream(kinesis, "ending", shard_count=1)
+    summary = kinesis.describe_stream_summary(StreamName="ending")["StreamDescriptionSummary"]
+    assert summary["StreamStatus"] == "ACTIVE"
+
+
 def test_a_bucket_is_recreated_empty_even_with_versions(lab):
     s3 = lab.client("s3")
     recreate_bucket(s3, "chore-bucket")

@@ -160,6 +160,9 @@ def _execute_lesson(source: Path, target: Path, key: str, reruns: int) -> list[f
     return seconds
 
 
+TOOLS_DIR = str(Path(__file__).resolve().parent)
+
+
 @contextlib.contextmanager
 def lesson_client(notebook, folder: Path, timeout: int = CELL_TIMEOUT_SECONDS, **options):
     """An nbclient client for a lesson, its kernel talking over local sockets in a private
@@ -171,6 +174,10 @@ def lesson_client(notebook, folder: Path, timeout: int = CELL_TIMEOUT_SECONDS, *
     from traitlets.config import Config
 
     if os.environ.get("KINESIS_KERNEL_ZYGOTE"):
+        # tools/ itself: mkdocs takes it off sys.path once the site hooks are imported, and the
+        # site build runs stale lessons in worker processes that import this only then.
+        if TOOLS_DIR not in sys.path:
+            sys.path.insert(0, TOOLS_DIR)
         from kernel_zygote.client import ForkingKernelManager
 
         options.setdefault("kernel_manager_class", ForkingKernelManager)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -109,3 +110,31 @@ def test_the_sites_lessons_run_with_a_learners_settings(monkeypatch):
     environment = execute_lessons.learner_environment()
     assert "KINESIS_LAB_TRANSITION_SECONDS" not in environment
     assert environment["KINESIS_LAB_SOMETHING_ELSE"] == "kept"
+
+
+def test_a_lesson_client_finds_the_zygote_with_tools_off_the_path(tmp_path):
+    """As in the site build: mkdocs imports tools/site_hooks.py with tools/ on sys.path, then
+    takes it off again, and the build runs stale lessons in worker processes. With a zygote
+    running (a test worker's), their kernel manager must still be found (a fresh-clone run
+    failed with ModuleNotFoundError: kernel_zygote)."""
+    code = f"""
+import importlib.util, os, sys
+import nbformat
+os.environ["KINESIS_KERNEL_ZYGOTE"] = {str(tmp_path / "zygote.sock")!r}
+before = list(sys.path)
+sys.path.insert(0, {str(REPO / "tools")!r})  # as mkdocs does, only while it imports the hooks
+spec = importlib.util.spec_from_file_location(
+    "execute_lessons", {str(REPO / "tools" / "execute_lessons.py")!r}
+)
+module = importlib.util.module_from_spec(spec)
+sys.modules["execute_lessons"] = module
+spec.loader.exec_module(module)
+sys.path[:] = before
+with module.lesson_client(nbformat.v4.new_notebook(), {str(tmp_path)!r}) as client:
+    print(client.kernel_manager_class.__name__)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ForkingKernelManager"

@@ -87,9 +87,9 @@ def lite_session(browser, site_url):
 # fresh-clone CI runs under full load (never on a quiet machine, nor with the CPU loaded by busy
 # loops), in the second or third lesson of a session, with every cell run and no problem in the
 # notebook: an element's observer gone before it was observed. Then each lesson had a tab of
-# its own and the previous lesson's was still reopened beside it (see LiteSession.new_page), a
-# likely source; tolerated until runs show it gone. The driver logs where it was thrown; each
-# is printed, and anything else still fails the test.
+# its own and the previous lesson's was still reopened beside it, a likely source (now the
+# lessons share one tab and each closes before the next runs); tolerated until runs show it
+# gone. The driver logs where it was thrown; each is printed, and anything else still fails.
 UPSTREAM_UI_ERRORS = ("page error: Error(\"Cannot read properties of null (reading 'observe')\")",)
 
 
@@ -113,9 +113,8 @@ def test_lesson_runs_top_to_bottom_in_the_browser_offline(lite_session, notebook
     session.page.screenshot(path=str(SCREENSHOTS / f"lite-{notebook}.png"))
     code_cells = sum(cell["cell_type"] == "code" for cell in executed["cells"])
     print(
-        f"{notebook}: {opened}, run all {run_all:.1f} s ({code_cells} code cells); "
-        f"requests so far: "
-        f"{len(session.requests)}, off 127.0.0.1: {len(session.off_host)}"
+        f"{notebook}: {opened}, run all {run_all:.1f} s ({code_cells} code cells); requests "
+        f"so far: {len(session.requests)}, off 127.0.0.1: {len(session.off_host)}"
     )
     shipped = json.loads((SITE_OUT / "lite" / "files" / notebook).read_text(encoding="utf-8"))
     # Every cell ran, not those loaded when Run All came (seen under load: 13 of 25).

@@ -6,9 +6,9 @@ attempt is aborted and reported), a lesson's widget renders, a quiz answer can b
 is marked right or wrong, the mock exam scores per domain, search returns a hit. Screenshots go
 to build/screenshots/ for a developer to look at.
 
-The browser is /usr/bin/chromium-headless-shell (installed by tools/ensure_system_packages.sh in `make test`),
-never a Playwright download. Without it the tests skip on a developer's machine, and fail in
-CI (CI=true), where they must run.
+The browser is /usr/bin/chromium-headless-shell (installed by tools/ensure_system_packages.sh
+in `make test`), never a Playwright download. Without it the tests skip on a developer's
+machine, and fail in CI (CI=true), where they must run.
 """
 
 from __future__ import annotations

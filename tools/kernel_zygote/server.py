@@ -96,8 +96,9 @@ def share_a_warm_botocore_loader() -> None:
     """botocore's data for the lab's services, read once here for every kernel forked.
 
     A kernel's first clients read and parse their services' models, endpoint rules, waiters,
-    paginators, and the endpoints and partitions files: about 0.2 CPU-s in each forked kernel
-    (0.52 → 0.31 s for start_lab() and nine clients). Here one loader reads them, and
+    paginators, and the endpoints and partitions files: a forked kernel that runs start_lab()
+    and makes six clients took 0.71 CPU-s, 0.44 with this (benchmarks/bench_kernel_start.py).
+    Here one loader reads them, and
     ``create_loader()`` hands that loader to every botocore session made without a data path
     of its own (the lab's sessions share one loader per process anyway:
     kinesis_lab.account.session). The data are read-only once loaded: what a client does

@@ -3,11 +3,11 @@
 Shared by tests/course/test_lite_browser.py and benchmarks/bench_lite.py (one home). The
 browser is Debian's chromium in its headless build, /usr/bin/chromium-headless-shell
 (tools/ensure_system_packages.sh browser), driven by Playwright's Python package, never a
-Playwright download. Why the headless build: the same Blink and V8 without the desktop browser's
-layers (nor GTK, so fewer packages on a fresh machine); the site's pages in
-tests/course/test_site_browser.py took 54–61 CPU-s against 62–71 with /usr/bin/chromium, and
-the same screenshots. Every request is logged and any
-request for another host than 127.0.0.1 is aborted; chromium cannot resolve other hosts at all.
+Playwright download. Why the headless build: the same Blink and V8 without the desktop
+browser's layers (nor GTK, so fewer packages on a fresh machine); the site's pages in
+tests/course/test_site_browser.py took 54–61 CPU-s against 62–71 with /usr/bin/chromium, with
+the same screenshots. Every request is logged and any request for another host than 127.0.0.1
+is aborted; chromium cannot resolve other hosts at all.
 Only this driver asks JupyterLite to expose its app object (``exposeAppInBrowser``, patched into
 jupyter-lite.json as it is served) to run cells and read their outputs; the built site is not
 changed. Not a build input: tools/build_lite.py leaves this module out of its cache key.
@@ -44,7 +44,6 @@ OPTIONAL_PROBES = {"/lite/api/all.json", "/favicon.ico"}
 KERNEL_READY_TIMEOUT_MS = 240_000
 RUN_ALL_TIMEOUT_MS = 420_000
 NOT_IN_THE_BROWSER = "Not in the browser: "  # kinesis_lab.account.browser's one line
-LITE_STORAGE = "JupyterLite Storage - /lite/"  # its IndexedDB: files, settings, statedb
 # The opened lesson's own notebook panel, by id (JavaScript, with `id` in scope)
 _PANEL = 'Array.from(window.jupyterapp.shell.widgets("main")).find(w => w.id === id)'
 
@@ -131,49 +130,12 @@ class LiteSession:
         self.errors: list[str] = []
         self.context.route("**/*", self._route)
         self.context.on("response", self._response)
-        self.page = None
-        self.new_page()
-
-    def new_page(self) -> None:
-        """Close the current tab (its kernels go with it) and open another in this context.
-
-        JupyterLite keeps the open tabs in the browser's storage and reopens them in a new tab,
-        kernels and all: the next lesson would open beside the last one, which could be the
-        current notebook when Run All came (seen under load). The saved layout is forgotten
-        first, so each lesson opens alone, as the first one did.
-        """
-        if self.page is not None:
-            self.page.close()
+        # One tab for the session: the lessons open in it one after another
+        # (open_lesson, then open_next_lesson), as a learner's do.
         self.page = self.context.new_page()
-        self._forget_layout()  # nothing saved yet on the first: a no-op
         self.panel_id = None
         self.page.on("console", self._console)
         self.page.on("pageerror", self._page_error)
-
-    def _forget_layout(self) -> None:
-        """Empty JupyterLite's state store (the saved layout), from a page of its origin."""
-        self.page.goto(f"{self.base_url}lite/jupyter-lite.json")
-        self.page.evaluate(
-            """async name => {
-                const known = (await indexedDB.databases()).some(db => db.name === name);
-                if (!known) return;
-                const db = await new Promise((resolve, reject) => {
-                    const request = indexedDB.open(name);
-                    request.onsuccess = () => resolve(request.result);
-                    request.onerror = () => reject(request.error);
-                });
-                if (db.objectStoreNames.contains("statedb")) {
-                    await new Promise((resolve, reject) => {
-                        const clearing = db.transaction("statedb", "readwrite");
-                        clearing.objectStore("statedb").clear();
-                        clearing.oncomplete = resolve;
-                        clearing.onerror = () => reject(clearing.error);
-                    });
-                }
-                db.close();
-            }""",
-            LITE_STORAGE,
-        )
 
     def _route(self, route):
         url = route.request.url

@@ -1,14 +1,21 @@
 """Every real quiz through `make grade`'s default (trusted) path: jailed kernels, rebuilt
 notebooks, decisions from plain data, answers read against the answer rules.
 
-For every quiz: a correct class member gets every autograded point, a blank one none, a partly
-right one exactly the points of what it solved, and one who picks wrong options loses exactly
-those items — so each quiz's answer keys are proven on the path instructors use. In the IoT
-capstone a learner who forges what the routing check observes (patching the course's
-observation helpers instead of writing the records) would score full marks — the answer rules
-hold it at 0. Two keys that were wrong are proven corrected in the same class (CORRECTED): the
-right answer scores the item's points, the old key — its letters or its statements — scores 0. (The trouble cases — runaway loops, deleted or edited tests, broken files — are in
-test_grader_corpus.py for this path, and test_quizzes_roundtrip.py for the nbgrader engine.)
+For every quiz, three class members prove its answer keys on the path instructors use: a
+correct one gets every autograded point, a blank one none, and a mixed one exactly the points
+of what it solved, item by item. The mixed one answers every choice item with a wrong option,
+leaves every item answered by the learner's own AWS call blank (the calls no other item builds
+on), and solves every other item in turn, leaving the rest blank. So every item is seen right
+(correct), blank (blank) and, where it can be, wrong (mixed), and each verdict must be its own:
+a wrong option or a missing call loses exactly its item's points and nothing else. (One mixed
+member instead of a partial, a wrong-options and a no-calls one: the same states, item by
+item, for one or two fewer graded kernels a quiz.) In the IoT capstone a learner who forges
+what the routing check observes (patching the course's observation helpers instead of writing
+the records) would score full marks — the answer rules hold it at 0. Two keys that were wrong
+are proven corrected in the same class (CORRECTED): the right answer scores the item's points,
+the old key — its letters or its statements — scores 0. (The trouble cases — runaway loops,
+deleted or edited tests, broken files — are in test_grader_corpus.py for this path, and
+test_quizzes_roundtrip.py for the nbgrader engine.)
 """
 
 from __future__ import annotations
@@ -104,26 +111,18 @@ def graded(request, tmp_path_factory):
     expected = {"correct": model.autograded_points, "blank": 0.0}
     write(model.submission(), download / "correct.ipynb")
     shutil.copy(course.release_notebook(quiz), download / "blank.ipynb")
-    partial = model.closed([item.grade_id for item in model.autograded][::2])
-    write(model.submission(partial), download / "partial.ipynb")
-    expected["partial"] = model.score_of(partial)
-    assert 0 < expected["partial"] < model.autograded_points
-    choices = [item.grade_id for item in model.autograded if item.kind == "choice"]
-    if choices:
-        write(
-            model.submission(set(model.items) - set(choices), wrong=choices),
-            download / "wrong.ipynb",
-        )
-        expected["wrong"] = model.autograded_points - sum(model.items[g].points for g in choices)
+    solved, wrong = mixed_answers(model)
+    mixed = model.submission(solved, wrong=wrong)
+    for item in wrong:  # answered, with another option: not left as handed out
+        index = model.answer_cell_index(mixed, item)
+        assert mixed.cells[index].source != model.release.cells[index].source, item
+    write(mixed, download / "mixed.ipynb")
+    expected["mixed"] = model.score_of(solved)
+    assert 0 < expected["mixed"] < model.autograded_points
     if quiz == "a01_iot":
         forged = model.submission()
         forged.cells[model.answer_cell_index(forged, "a01_routing")].source = FORGED_ROUTING
         write(forged, download / "forger.ipynb")
-    # Every item answered by the learner's own AWS call left blank, in one submission: no other
-    # item builds on these, so each must lose exactly its own points and nothing else.
-    if leaf_writers(model):
-        calls_left_blank = set(model.items) - set(leaf_writers(model))
-        write(model.submission(calls_left_blank), download / "without_calls.ipynb")
     for (corrected_quiz, item), _ in CORRECTED.items():
         if corrected_quiz == quiz:
             for student in OLD_KEYS:
@@ -163,11 +162,24 @@ def test_a_forged_observation_is_held_at_zero(graded):
 
 
 def test_every_submission_gets_exactly_its_score(graded):
-    """Partial credit and wrong options, item by item, from the quiz's own answer keys."""
-    _, _, results, expected = graded
-    scores = {student: total(results[student]) for student in expected}
-    assert scores == expected
+    """The mixed member's score, item by item, from the quiz's own answer keys."""
+    _, model, results, expected = graded
+    totals = {student: total(results[student]) for student in expected}
+    assert totals == expected
     assert not any(results[student].get("held_for_review") for student in expected)
+    solved, _ = mixed_answers(model)
+    mixed = scores(results["mixed"])
+    assert {grade_id: mixed.get(grade_id) for grade_id in autograded_ids(model)} == {
+        item.grade_id: item.points if item.grade_id in solved else 0.0 for item in model.autograded
+    }
+
+
+def choice_items(model) -> list[str]:
+    return [item.grade_id for item in model.autograded if item.kind in ("choice", "choices")]
+
+
+def autograded_ids(model) -> list[str]:
+    return [item.grade_id for item in model.autograded]
 
 
 def leaf_writers(model) -> list[str]:
@@ -177,23 +189,30 @@ def leaf_writers(model) -> list[str]:
     return sorted(item for item in writer_items(model.name) if item not in needed)
 
 
+def mixed_answers(model) -> tuple[set[str], list[str]]:
+    """The mixed member: (items it solves, choice items it answers wrongly). Every choice item
+    wrong, every leaf AWS call blank, the other autograded items solved in turn (first, third,
+    ...) — the rest blank."""
+    wrong, blank_calls = choice_items(model), set(leaf_writers(model))
+    others = [g for g in autograded_ids(model) if g not in wrong and g not in blank_calls]
+    return model.closed(others[::2]), wrong
+
+
 def scores(result) -> dict[str, float]:
     return {verdict["grade_id"]: verdict["score"] for verdict in result["verdicts"]}
 
 
 def test_a_blank_aws_call_loses_exactly_its_items_points(graded):
-    """Items whose answer is the learner's own boto3 call are scored from what it built."""
+    """Items whose answer is the learner's own boto3 call are scored from what it built: full
+    marks with the call, 0 without it (the mixed member; its other items are checked above)."""
     quiz, model, results, _ = graded
     items = leaf_writers(model)
     assert items or quiz not in WRITE_QUIZZES, f"{quiz}: no item asks for an AWS call"
-    correct = scores(results["correct"])
+    correct, mixed = scores(results["correct"]), scores(results["mixed"])
     for item in items:
         assert correct[item] == model.items[item].points, item
-    if items:
-        without = results["without_calls"]
-        assert not without.get("held_for_review")
-        lost = {g: correct[g] - s for g, s in scores(without).items() if s != correct[g]}
-        assert lost == {item: model.items[item].points for item in items}, lost
+        assert mixed[item] == 0.0, item
+    assert not results["mixed"].get("held_for_review")
 
 
 CORRECTED_QUIZZES = sorted({quiz for quiz, _ in CORRECTED})

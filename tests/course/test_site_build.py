@@ -7,6 +7,7 @@ fails here with the build's log.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -82,3 +83,23 @@ def test_site_has_the_pages_of_the_brief(build_log):
     ):
         assert built_page(src).is_file(), src
     assert len(html_files()) >= len(nav_paths())
+
+
+def lesson_search_text(lesson: str) -> str:
+    """All the text Material's search index holds for one lesson page."""
+    index = json.loads((SITE_OUT / "search" / "search_index.json").read_text(encoding="utf-8"))
+    return "\n".join(
+        doc["text"] for doc in index["docs"] if doc["location"].startswith(f"lessons/{lesson}/")
+    )
+
+
+def test_search_finds_each_code_line_once_and_no_output(build_log):
+    """tools/site_hooks.py keeps the copy button's duplicate of each code cell, the prompts and
+    the run's outputs out of the index: a code line is found once, the prose and the calls the
+    code makes are found, a run's output is not."""
+    text = lesson_search_text("05_delivery_semantics")
+    assert text.count("lab = start_lab()") == 1  # the setup cell's last line, once
+    assert "Lab ready — mocked AWS account" not in text  # the setup cell's output
+    assert "Copied!" not in text and "In [1]:" not in text
+    assert "Kinesis Data Streams is at-least-once" in text  # prose
+    assert "create_event_source_mapping" in lesson_search_text("08_1_lambda_polling_retries")

@@ -2,9 +2,11 @@
 → feedback → export.
 
 Each quiz here is graded once, in a private copy of the course, with a class that brings the
-usual trouble: a blank notebook, a partly right one, wrong choices, a runaway loop, a deleted and
-an edited test cell, malformed JSON, an empty file, a badly named file. Every well-formed
-submission must get exactly its score; every other one a reason; nobody else is affected.
+usual trouble: a blank notebook, a mixed one (every choice item wrong, the other items solved in
+turn: partial credit and wrong options in one), a runaway loop, a tampered one (one item's test
+cell deleted, another's edited to pass), malformed JSON, an empty file, a badly named file.
+Every well-formed submission must get exactly its score; every other one a reason; nobody else
+is affected.
 
 Which quizzes: the engine's handling of this trouble does not depend on a quiz's content, so it
 runs on one quiz that holds every kind of item (ENGINE_QUIZZES: the producers quiz, the quickest
@@ -39,15 +41,18 @@ pytestmark = pytest.mark.slow
 CELL_TIMEOUT = 10  # seconds: short, so the runaway loop costs little
 
 
-def leaf_item(model: Quiz, kinds=None) -> str:
-    """An autograded item with its own answer cell that no other item builds on."""
+def leaf_items(model: Quiz, kinds=None) -> list[str]:
+    """Autograded items with their own answer cell that no other item builds on."""
     needed = {dep for item in model.items.values() for dep in item.depends_on}
-    candidates = [
+    return [
         item.grade_id
         for item in model.autograded
         if item.answers and item.grade_id not in needed and (kinds is None or item.kind in kinds)
     ]
-    return candidates[-1]
+
+
+def leaf_item(model: Quiz, kinds=None) -> str:
+    return leaf_items(model, kinds)[-1]
 
 
 ENGINE_QUIZZES = ["q02_producers"]
@@ -79,18 +84,12 @@ def graded(request, tmp_path_factory):
     expected["correct"] = total
     shutil.copy(course.release_notebook(quiz), download / "blank.ipynb")
     expected["blank"] = 0.0
-    ordered = [item.grade_id for item in model.autograded]
-    partial = model.closed(ordered[::2])
-    write(model.submission(partial), download / "partial.ipynb")
-    expected["partial"] = model.score_of(partial)
-    assert 0 < expected["partial"] < total
     choices = [i.grade_id for i in model.autograded if i.kind == "choice"]
-    if choices:
-        write(
-            model.submission(set(model.items) - set(choices), wrong=choices),
-            download / "wrong.ipynb",
-        )
-        expected["wrong"] = total - sum(model.items[g].points for g in choices)
+    others = [i.grade_id for i in model.autograded if i.grade_id not in choices]
+    solved = model.closed(others[::2])
+    write(model.submission(solved, wrong=choices), download / "mixed.ipynb")
+    expected["mixed"] = model.score_of(solved)
+    assert choices and 0 < expected["mixed"] < total
 
     looping = leaf_item(model, kinds=("calculation", "code"))
     notebook = model.submission()
@@ -98,17 +97,14 @@ def graded(request, tmp_path_factory):
     write(notebook, download / "looping.ipynb")
     expected["looping"] = total - model.items[looping].points
 
-    deleted = leaf_item(model)
-    notebook = model.submission()
-    without_cell(notebook, deleted)
-    write(notebook, download / "deleted.ipynb")
-    expected["deleted"] = total
-
-    edited = leaf_item(model)
+    # One item's test cell deleted (the answer right), another's edited to pass (the answer
+    # wrong): nbgrader puts both back, so only the second item's points are lost.
+    deleted, edited = leaf_items(model)[-1], leaf_items(model)[-2]
     notebook = model.submission(set(model.items) - {edited}, wrong={edited})
+    without_cell(notebook, deleted)
     with_edited_tests(notebook, edited)
-    write(notebook, download / "edited.ipynb")
-    expected["edited"] = total - model.items[edited].points
+    write(notebook, download / "tampered.ipynb")
+    expected["tampered"] = total - model.items[edited].points
 
     (download / "malformed.ipynb").write_text('{"cells": [{"cell_type": "code", ')
     (download / "empty.ipynb").write_text("")
@@ -220,7 +216,7 @@ def test_manual_grades_flow_into_feedback_and_export(graded):
 
 def test_the_autograded_notebook_got_the_instructors_tests_back(graded):
     course, quiz = graded["course"], graded["quiz"]
-    notebook = nbformat.read(course.autograded_notebook("deleted", quiz), as_version=4)
+    notebook = nbformat.read(course.autograded_notebook("tampered", quiz), as_version=4)
     text = "\n".join(cell.source for cell in notebook.cells)
     assert "CANARY-HIDDEN-" in text  # instructor-side only: restored hidden tests
     checks = course.grading_folder(quiz) / "checks" / "correct.jsonl"

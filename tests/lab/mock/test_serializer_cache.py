@@ -49,7 +49,9 @@ def test_the_lab_installs_it_with_the_fixes_or_without():
     assert serializer_cache.is_installed()
 
 
-def test_kinesis_answers_are_unchanged_including_throttled_entries(lab, both_ways):
+def test_kinesis_answers_are_unchanged_including_throttled_entries(lab, lab_clock, both_ways):
+    """On the simulated clock the three PutRecords calls fall in one second, however slowly
+    they run (on the real clock, a loaded machine spread them over more than one: no throttle)."""
     kinesis = lab.kinesis
     kinesis.create_stream(StreamName="same", ShardCount=1)
     kinesis.get_waiter("stream_exists").wait(StreamName="same")

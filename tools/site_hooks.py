@@ -212,8 +212,6 @@ def offline_lesson(html: str, page_url: str) -> str:
     return html
 
 
-# mkdocs-jupyter inlines the same ~570 kB notebook stylesheet into every lesson page; the
-# hook writes it once as assets/jupyter/notebook-<hash>.css and links it (cached by browsers).
 # Parts of a lesson page that Material's search skips: the copy button's hidden second copy of
 # each code cell, the prompts and each output's content (not the markdown cells: nbconvert
 # renders them as jp-MarkdownOutput too). The innermost blocks, each holding no other <div>:
@@ -235,6 +233,8 @@ def search_prose_and_code_once(html: str) -> str:
     return html.replace(COPIED_NOTICE, '<span data-search-exclude class="notice" hidden="">')
 
 
+# mkdocs-jupyter inlines the same ~570 kB notebook stylesheet into every lesson page; the
+# hook writes it once as assets/jupyter/notebook-<hash>.css and links it (cached by browsers).
 NOTEBOOK_CSS = re.compile(
     r"<style type=\"text/css\">\s*(@charset \"UTF-8\";\s*\.jupyter-wrapper\{.*?)</style>", re.DOTALL
 )

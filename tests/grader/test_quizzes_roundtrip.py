@@ -99,7 +99,7 @@ def graded(request, tmp_path_factory):
 
     # One item's test cell deleted (the answer right), another's edited to pass (the answer
     # wrong): nbgrader puts both back, so only the second item's points are lost.
-    deleted, edited = leaf_items(model)[-1], leaf_items(model)[-2]
+    *_, edited, deleted = leaf_items(model)
     notebook = model.submission(set(model.items) - {edited}, wrong={edited})
     without_cell(notebook, deleted)
     with_edited_tests(notebook, edited)
